@@ -1,0 +1,131 @@
+"""VC 1.1 ``Ed25519Signature2018`` proofs through didkit, for older wallets.
+
+didkit's Python bindings are archived and stop at VC 1.1, so they serve only this
+legacy suite (and as an independent cross-check in the tests); every newer suite is
+implemented in :mod:`credentials.vc.suites`. didkit resolves ``did:key`` itself; the
+verification relationship is still checked through our own resolver so that the
+rules are the same as for Data Integrity proofs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from identity.keys import KeyType, PrivateKey
+
+from .errors import CRYPTOGRAPHIC_SECURITY_ERROR, PROOF_GENERATION_ERROR, PROOF_VERIFICATION_ERROR, VCError
+
+SUITE = "Ed25519Signature2018"
+T = TypeVar("T")
+
+
+def _run(factory: Callable[[], Awaitable[T]]) -> T:
+    """Run a didkit coroutine from synchronous code, even inside a running loop."""
+
+    async def runner() -> T:
+        return await factory()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(runner())
+    # Called from async code (e.g. an ASGI view): run on a private loop in a thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, runner()).result()
+
+
+def _didkit() -> Any:
+    import didkit  # imported lazily: a native module most callers never need
+
+    return didkit
+
+
+def issue(
+    credential: Mapping[str, Any],
+    *,
+    key: PrivateKey,
+    verification_method: str,
+    proof_purpose: str = "assertionMethod",
+    created: str | None = None,
+) -> dict[str, Any]:
+    """Sign a VC 1.1 credential with an ``Ed25519Signature2018`` proof via didkit."""
+    if key.type is not KeyType.ED25519:
+        raise VCError(PROOF_GENERATION_ERROR, "Ed25519Signature2018 needs an Ed25519 key")
+    didkit = _didkit()
+    options: dict[str, Any] = {
+        "type": SUITE,
+        "proofPurpose": proof_purpose,
+        "verificationMethod": verification_method,
+    }
+    if created is not None:
+        options["created"] = created
+    jwk = json.dumps(key.jwk())
+    try:
+        signed = _run(lambda: didkit.issue_credential(json.dumps(credential), json.dumps(options), jwk))
+    except Exception as exc:  # didkit raises its own exception type with a message
+        raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
+    return json.loads(signed)
+
+
+def present(
+    presentation: Mapping[str, Any],
+    *,
+    key: PrivateKey,
+    verification_method: str,
+    challenge: str,
+    domain: str | None = None,
+) -> dict[str, Any]:
+    """Sign a VC 1.1 presentation with an ``Ed25519Signature2018`` proof via didkit."""
+    didkit = _didkit()
+    options: dict[str, Any] = {
+        "type": SUITE,
+        "proofPurpose": "authentication",
+        "verificationMethod": verification_method,
+        "challenge": challenge,
+    }
+    if domain is not None:
+        options["domain"] = domain
+    jwk = json.dumps(key.jwk())
+    try:
+        signed = _run(lambda: didkit.issue_presentation(json.dumps(presentation), json.dumps(options), jwk))
+    except Exception as exc:
+        raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
+    return json.loads(signed)
+
+
+def verify(
+    document: Mapping[str, Any],
+    *,
+    expected_purpose: str,
+    presentation: bool = False,
+    challenge: str | None = None,
+    domain: str | None = None,
+) -> None:
+    """Verify an ``Ed25519Signature2018`` proof with didkit; raise :class:`VCError` if it fails."""
+    proof = document.get("proof")
+    if not isinstance(proof, Mapping) or proof.get("type") != SUITE:
+        raise VCError(PROOF_VERIFICATION_ERROR, "not an Ed25519Signature2018 proof")
+    if proof.get("proofPurpose") != expected_purpose:
+        raise VCError(
+            PROOF_VERIFICATION_ERROR,
+            f"proofPurpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}",
+        )
+    didkit = _didkit()
+    options: dict[str, Any] = {"proofPurpose": expected_purpose}
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
+    call = didkit.verify_presentation if presentation else didkit.verify_credential
+    try:
+        raw = _run(lambda: call(json.dumps(document), json.dumps(options)))
+    except Exception as exc:
+        raise VCError(CRYPTOGRAPHIC_SECURITY_ERROR, f"didkit rejected the proof: {exc}") from None
+    outcome = json.loads(raw)
+    errors = outcome.get("errors") or []
+    if errors:
+        raise VCError(CRYPTOGRAPHIC_SECURITY_ERROR, "didkit rejected the proof: " + "; ".join(map(str, errors)))
