@@ -1,0 +1,9 @@
+"""Django project configuration.
+
+Importing the Celery app here makes ``@shared_task`` bind to it as soon as Django
+starts, in the web process as well as in the worker.
+"""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

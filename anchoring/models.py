@@ -1,0 +1,1 @@
+"""Outbox leaves, Merkle batches and receipts (models arrive with anchoring)."""

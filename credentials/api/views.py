@@ -1,0 +1,67 @@
+"""VC-API verification endpoints: input serializer, service call, result.
+
+200 with the result when verified, 422 with the result when the input was a
+credential (or presentation) that did not verify, 400 problem+json when the
+request itself is malformed.
+"""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credentials import services
+from credentials.api.serializers import VerifyCredentialRequest, VerifyPresentationRequest
+from credentials.problems import VCProblem
+from credentials.vc.errors import VCError
+from credentials.vc.verify import VerificationResult
+
+
+class _PublicAPIView(APIView):
+    # Verification is open to anyone without an account, and no session means
+    # no CSRF exposure.
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+
+
+def _result_response(result: VerificationResult) -> Response:
+    return Response(result.as_dict(), status=200 if result.verified else 422)
+
+
+class VerifyCredentialView(_PublicAPIView):
+    """``POST /credentials/verify``."""
+
+    def post(self, request: Request) -> Response:
+        serializer = VerifyCredentialRequest(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        options = data.get("options") or {}
+        try:
+            result = services.credential_verify(
+                credential=data["verifiableCredential"], checks=options.get("checks")
+            )
+        except VCError as exc:
+            raise VCProblem(exc.code, exc.message) from None
+        return _result_response(result)
+
+
+class VerifyPresentationView(_PublicAPIView):
+    """``POST /presentations/verify``."""
+
+    def post(self, request: Request) -> Response:
+        serializer = VerifyPresentationRequest(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        options = data.get("options") or {}
+        try:
+            result = services.presentation_verify(
+                presentation=data["verifiablePresentation"],
+                challenge=options.get("challenge"),
+                domain=options.get("domain"),
+                checks=options.get("checks"),
+            )
+        except VCError as exc:
+            raise VCProblem(exc.code, exc.message) from None
+        return _result_response(result)

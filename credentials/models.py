@@ -1,0 +1,1 @@
+"""Credential templates, issued credentials and status lists (models arrive with issuance)."""

@@ -1,0 +1,1 @@
+"""Credential reads (queryset selectors arrive with the credential models)."""

@@ -1,0 +1,1 @@
+"""Portal pages (none yet; the public pages live in config.views)."""

@@ -1,0 +1,79 @@
+"""DID resolution over HTTP, shaped like the Universal Resolver's ``/1.0/identifiers/{did}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from credentials.vc import errors
+from credentials.vc.errors import VCError
+from identity.selectors import did_resolver
+
+RESOLUTION_CONTENT_TYPE = 'application/ld+json;profile="https://w3id.org/did-resolution"'
+DID_DOCUMENT_CONTENT_TYPE = "application/did+ld+json"
+RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1"
+
+# DID Resolution §"Errors" and the Universal Resolver's status codes.
+ERROR_STATUS = {
+    errors.DID_INVALID: 400,
+    errors.DID_NOT_FOUND: 404,
+    errors.DID_METHOD_NOT_SUPPORTED: 501,
+    errors.DID_INTERNAL_ERROR: 500,
+}
+
+
+class _JSONAlways(BaseContentNegotiation):
+    """The body is always JSON; the Accept header only picks result or bare document."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> tuple:
+        return (JSONRenderer(), JSONRenderer.media_type)
+
+
+def _wants_bare_document(request: Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    wanted = {part.split(";", 1)[0].strip().lower() for part in accept.split(",")}
+    return bool(wanted & {"application/did+ld+json", "application/did+json"}) and "application/ld+json" not in wanted
+
+
+class DIDResolutionView(APIView):
+    """``GET /1.0/identifiers/{did}``: a DID resolution result.
+
+    The DID is taken from the decoded path, so a DID containing ``%`` (did:web with
+    a port, ``did:web:example.com%3A8443``) must be sent with the ``%`` itself
+    percent-encoded (``%253A``).
+    """
+
+    authentication_classes = ()
+    permission_classes = (permissions.AllowAny,)
+    content_negotiation_class = _JSONAlways
+
+    def get(self, request: Request, did: str) -> Response:
+        try:
+            document = did_resolver().resolve(did)
+        except VCError as exc:
+            code = exc.code if exc.code in ERROR_STATUS else errors.DID_INTERNAL_ERROR
+            body = {
+                "@context": RESOLUTION_CONTEXT,
+                "didDocument": None,
+                "didResolutionMetadata": {"error": code, "errorMessage": exc.message},
+                "didDocumentMetadata": {},
+            }
+            return Response(body, status=ERROR_STATUS[code], content_type=RESOLUTION_CONTENT_TYPE)
+        if _wants_bare_document(request):
+            return Response(document, content_type=DID_DOCUMENT_CONTENT_TYPE)
+        body = {
+            "@context": RESOLUTION_CONTEXT,
+            "didDocument": document,
+            "didResolutionMetadata": {"contentType": DID_DOCUMENT_CONTENT_TYPE},
+            "didDocumentMetadata": {},
+        }
+        return Response(body, content_type=RESOLUTION_CONTENT_TYPE)

@@ -1,0 +1,1 @@
+"""Organisations, members, DIDs, keys and accreditations (models arrive with issuance)."""

@@ -1,0 +1,1 @@
+"""Identity writes (organisations, DIDs, keys) arrive with their models."""

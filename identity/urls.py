@@ -1,0 +1,3 @@
+"""Portal routes (none yet)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Holder accounts, stored credentials and shares (models arrive with the wallet)."""
