@@ -1,0 +1,64 @@
+"""DIDs: did:key, did:jwk and did:web documents, resolution, verification methods.
+
+Pure: imports no web framework. Names are loaded on first use because
+:mod:`identity.keys` imports :mod:`identity.did.multibase`, and an eager import
+of the DID modules here (which import the keys) would be circular.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "DIDResolver": "resolver",
+    "Resolver": "resolver",
+    "StaticResolver": "resolver",
+    "VerificationMethod": "resolver",
+    "resolve_verification_method": "resolver",
+    "RELATIONSHIPS": "resolver",
+    "DidKeyResolver": "key",
+    "did_key_document": "key",
+    "did_key_from_public_key": "key",
+    "public_key_from_did_key": "key",
+    "DidJwkResolver": "jwk",
+    "did_jwk_document": "jwk",
+    "did_jwk_from_public_key": "jwk",
+    "public_key_from_did_jwk": "jwk",
+    "WebDIDFetcher": "web",
+    "build_did_web_document": "web",
+    "did_web_from_host": "web",
+    "did_web_to_url": "web",
+    "is_public_address": "web",
+    "is_did": "syntax",
+    "split_did_url": "syntax",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .jwk import DidJwkResolver, did_jwk_document, did_jwk_from_public_key, public_key_from_did_jwk
+    from .key import DidKeyResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
+    from .resolver import (
+        RELATIONSHIPS,
+        DIDResolver,
+        Resolver,
+        StaticResolver,
+        VerificationMethod,
+        resolve_verification_method,
+    )
+    from .syntax import is_did, split_did_url
+    from .web import WebDIDFetcher, build_did_web_document, did_web_from_host, did_web_to_url, is_public_address
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
