@@ -184,29 +184,39 @@ def encode_status_list(bits: bytes | bytearray, *, min_entries: int = MIN_ENTRIE
 
 
 def _gunzip_bounded(data: bytes, limit: int) -> bytes:
-    """Inflate one GZIP member, refusing to produce more than ``limit`` bytes."""
+    """Inflate one GZIP member, refusing to produce more than ``limit`` bytes.
+
+    Input is fed and output taken in bounded chunks, so a bomb costs at most
+    ``limit`` bytes of memory and the time to inflate them.
+    """
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    out = bytearray()
-    pending = data
+    chunks: list[bytes] = []
+    produced = 0
+    position = 0
+    pending = b""
     try:
         while not inflater.eof:
-            # Ask for at most one byte past the limit so that an oversize output
-            # is detected without ever holding more than limit + 1 bytes.
-            chunk = inflater.decompress(pending, min(_CHUNK, limit + 1 - len(out)))
+            if not pending and position < len(data):
+                pending = data[position:position + _CHUNK]
+                position += len(pending)
+            # At most one byte past the limit, so that an oversize output is
+            # detected without ever holding more than limit + 1 bytes.
+            chunk = inflater.decompress(pending, min(_CHUNK, limit + 1 - produced))
             pending = inflater.unconsumed_tail
-            if not chunk and not pending and not inflater.eof:
+            if not chunk and not pending and position >= len(data) and not inflater.eof:
                 raise VCError(MALFORMED_VALUE_ERROR, "encodedList is a truncated GZIP stream")
-            out += chunk
-            if len(out) > limit:
+            produced += len(chunk)
+            if produced > limit:
                 raise VCError(
                     STATUS_LIST_LENGTH_ERROR,
                     f"encodedList expands beyond {limit} bytes; refusing it (GZIP bomb?)",
                 )
+            chunks.append(chunk)
     except zlib.error as exc:
         raise VCError(MALFORMED_VALUE_ERROR, f"encodedList is not valid GZIP: {exc}") from None
-    if inflater.unused_data or pending:
+    if inflater.unused_data or pending or position < len(data):
         raise VCError(MALFORMED_VALUE_ERROR, "encodedList has data after the GZIP stream")
-    return bytes(out)
+    return b"".join(chunks)
 
 
 def decode_status_list(
