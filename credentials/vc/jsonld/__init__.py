@@ -1,0 +1,64 @@
+"""JSON-LD → canonical N-Quads for the Data Integrity RDFC cryptosuites.
+
+``to_rdf`` walks a document once against compiled, memoised contexts (see
+``context.py``) in safe mode; ``canonicalize`` is RDFC-1.0 with a work budget;
+``to_nquads`` combines the two. Contexts come only from the document loader
+(by default the bundled, hash-pinned ones): nothing is ever fetched.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..documents import BUNDLED, DocumentLoader
+from ..errors import MALFORMED_VALUE_ERROR, VCError
+from .canon import DEFAULT_BUDGET, canonicalize
+from .context import ActiveContext
+from .rdf import Quad, document_to_rdf
+
+__all__ = ["DEFAULT_BUDGET", "Quad", "canonicalize", "to_nquads", "to_rdf"]
+
+_roots: dict[int, tuple[DocumentLoader, ActiveContext]] = {}
+_roots_lock = threading.Lock()
+
+
+def _root(loader: DocumentLoader) -> ActiveContext:
+    # One root per loader: derived contexts are memoised under it, so two
+    # loaders serving different documents for one URL never share results.
+    entry = _roots.get(id(loader))
+    if entry is not None and entry[0] is loader:
+        return entry[1]
+    with _roots_lock:
+        if len(_roots) > 64:
+            _roots.clear()
+        root = ActiveContext(loader)
+        _roots[id(loader)] = (loader, root)
+        return root
+
+
+def to_rdf(document: dict[str, Any], *, loader: DocumentLoader = BUNDLED) -> list[Quad]:
+    """The RDF dataset of a JSON-LD document (JSON-LD 1.1 toRdf, safe mode).
+
+    Each quad is ``(subject, predicate, object, graph)`` in N-Quads term syntax
+    (``<iri>``, ``_:label``, canonical literal); ``graph`` is ``""`` for the
+    default graph. Blank node labels are arbitrary. Raises
+    ``VCError(MALFORMED_VALUE_ERROR)`` when a term is undefined, an IRI is
+    relative or the JSON-LD is invalid, and the loader's ``VCError`` for an
+    unknown context.
+    """
+    if not isinstance(document, (dict, list)):
+        raise VCError(MALFORMED_VALUE_ERROR, "a JSON-LD document must be an object")
+    return document_to_rdf(document, _root(loader))
+
+
+def to_nquads(
+    document: dict[str, Any], *, loader: DocumentLoader = BUNDLED, budget: int = DEFAULT_BUDGET
+) -> str:
+    """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
+
+    Lines are sorted by code point and each ends in ``"\\n"``. Raises
+    ``VCError`` as :func:`to_rdf` does, and ``PROOF_TRANSFORMATION_ERROR`` when
+    canonicalization exceeds ``budget``.
+    """
+    return canonicalize(to_rdf(document, loader=loader), budget=budget)

@@ -1,0 +1,489 @@
+"""Compiled JSON-LD 1.1 active contexts (Context Processing, Create Term Definition).
+
+An :class:`ActiveContext` is immutable once built. Every context derived from it
+(by a remote URL, an embedded object, a type- or property-scoped context) is
+memoised on the parent, keyed by the local context's value, so processing the
+same kind of credential twice costs dictionary look-ups only. Key expansions
+(``vocab=True``) are memoised per context too.
+
+Features outside what credentials need (``@import``, ``@reverse``, ``@nest``,
+``@index`` on a term, ``@id``/``@type`` maps) fail closed with
+``MALFORMED_VALUE_ERROR`` rather than being ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+from ..errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, VCError
+
+KEYWORDS = frozenset(
+    {
+        "@base", "@container", "@context", "@direction", "@graph", "@id", "@import",
+        "@included", "@index", "@json", "@language", "@list", "@nest", "@none",
+        "@prefix", "@propagate", "@protected", "@reverse", "@set", "@type", "@value",
+        "@version", "@vocab",
+    }
+)
+_KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]*$")
+_GEN_DELIMS = frozenset(":/?#[]@")
+_CONTAINERS = frozenset({"@graph", "@id", "@index", "@language", "@list", "@set", "@type"})
+_TERM_KEYS = frozenset(
+    {
+        "@id", "@reverse", "@container", "@context", "@direction", "@index", "@language",
+        "@nest", "@prefix", "@protected", "@type",
+    }
+)
+_MAX_REMOTE_DEPTH = 16
+_MAX_DERIVED = 512
+
+# A JSON-LD syntax error inside a context (or a feature we refuse) and an
+# undefined-term style data loss share one code: the document is malformed.
+_CTX_ERROR = MALFORMED_VALUE_ERROR
+
+
+def ctx_error(message: str) -> VCError:
+    """A JSON-LD context/syntax error as a VCError."""
+    return VCError(_CTX_ERROR, f"invalid JSON-LD: {message}")
+
+
+def is_absolute_iri(value: str) -> bool:
+    """True if ``value`` is an absolute IRI safe to write in N-Quads."""
+    return _ABSOLUTE_IRI.match(value) is not None
+
+
+def has_keyword_form(value: str) -> bool:
+    """True for strings shaped like a keyword (``@`` + letters)."""
+    return _KEYWORD_FORM.match(value) is not None
+
+
+def context_key(local: Any) -> Any:
+    """A hashable key identifying a local context value by content."""
+    if local is None or isinstance(local, str):
+        return local
+    if isinstance(local, list) and all(isinstance(item, str) for item in local):
+        return tuple(local)
+    return json.dumps(local, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class TermDef:
+    """One compiled term definition."""
+
+    __slots__ = (
+        "iri", "prefix", "protected", "type", "language", "has_language", "direction",
+        "has_direction", "container", "context", "has_context", "ctx_key",
+    )
+
+    def __init__(self) -> None:
+        self.iri: str | None = None
+        self.prefix = False
+        self.protected = False
+        self.type: str | None = None
+        self.language: str | None = None
+        self.has_language = False
+        self.direction: str | None = None
+        self.has_direction = False
+        self.container: frozenset[str] = frozenset()
+        self.context: Any = None
+        self.has_context = False
+        self.ctx_key: Any = None
+
+    def same_as(self, other: TermDef) -> bool:
+        """Equal in everything but ``protected`` (the redefinition rule)."""
+        return (
+            self.iri == other.iri
+            and self.prefix == other.prefix
+            and self.type == other.type
+            and self.has_language == other.has_language
+            and self.language == other.language
+            and self.has_direction == other.has_direction
+            and self.direction == other.direction
+            and self.container == other.container
+            and self.has_context == other.has_context
+            and self.ctx_key == other.ctx_key
+        )
+
+
+class ActiveContext:
+    """An immutable, compiled JSON-LD active context."""
+
+    __slots__ = (
+        "terms", "vocab", "base", "language", "direction", "previous", "loader",
+        "_derived", "_keys", "has_protected",
+    )
+
+    def __init__(self, loader: Any) -> None:
+        self.terms: dict[str, TermDef] = {}
+        self.vocab: str | None = None
+        self.base: str | None = None
+        self.language: str | None = None
+        self.direction: str | None = None
+        self.previous: ActiveContext | None = None
+        self.loader = loader
+        self.has_protected = False
+        self._derived: dict[Any, ActiveContext] = {}
+        self._keys: dict[str, str | None] = {}
+
+    def _clone(self) -> ActiveContext:
+        out = ActiveContext(self.loader)
+        out.terms = dict(self.terms)
+        out.vocab = self.vocab
+        out.base = self.base
+        out.language = self.language
+        out.direction = self.direction
+        out.previous = self.previous
+        out.has_protected = self.has_protected
+        return out
+
+    # -- expansion -----------------------------------------------------------------
+
+    def expand_key(self, key: str) -> str | None:
+        """IRI-expand ``key`` with ``vocab=True`` (memoised)."""
+        try:
+            return self._keys[key]
+        except KeyError:
+            pass
+        value = expand_iri(self, key, vocab=True)
+        if len(self._keys) < 4096:
+            self._keys[key] = value
+        return value
+
+    def expand_id(self, value: str) -> str | None:
+        """IRI-expand a node identifier (document-relative, not vocabulary-relative)."""
+        return expand_iri(self, value, document_relative=True)
+
+    # -- derivation ----------------------------------------------------------------
+
+    def derive(
+        self,
+        local: Any,
+        *,
+        override_protected: bool = False,
+        propagate: bool = True,
+        key: Any = ...,
+    ) -> ActiveContext:
+        """The context resulting from processing ``local`` on top of this one (memoised)."""
+        if key is ...:
+            key = context_key(local)
+        cache_key = (key, override_protected, propagate)
+        found = self._derived.get(cache_key)
+        if found is not None:
+            return found
+        result = process_context(
+            self, local, override_protected=override_protected, propagate=propagate, remote=()
+        )
+        if len(self._derived) >= _MAX_DERIVED:
+            self._derived.clear()
+        self._derived[cache_key] = result
+        return result
+
+
+def expand_iri(
+    active: ActiveContext,
+    value: str,
+    *,
+    document_relative: bool = False,
+    vocab: bool = False,
+    local: dict[str, Any] | None = None,
+    defined: dict[str, bool] | None = None,
+) -> str | None:
+    """JSON-LD 1.1 IRI Expansion (§5.2.2)."""
+    if value in KEYWORDS:
+        return value
+    if value[:1] == "@" and _KEYWORD_FORM.match(value):
+        return None
+    if local is not None and defined is not None and value in local and defined.get(value) is not True:
+        create_term(active, local, value, defined)
+    term = active.terms.get(value)
+    if term is not None:
+        if term.iri is not None and term.iri in KEYWORDS:
+            return term.iri
+        if vocab:
+            return term.iri
+    colon = value.find(":", 1)
+    if colon > 0:
+        prefix = value[:colon]
+        suffix = value[colon + 1 :]
+        if prefix == "_" or suffix.startswith("//"):
+            return value
+        if local is not None and defined is not None and prefix in local and defined.get(prefix) is not True:
+            create_term(active, local, prefix, defined)
+        pdef = active.terms.get(prefix)
+        if pdef is not None and pdef.iri is not None and pdef.prefix:
+            return pdef.iri + suffix
+        if is_absolute_iri(value):
+            return value
+    if vocab and active.vocab is not None:
+        return active.vocab + value
+    if document_relative and active.base is not None:
+        return urljoin(active.base, value)
+    return value
+
+
+def process_context(
+    active: ActiveContext,
+    local: Any,
+    *,
+    override_protected: bool,
+    propagate: bool,
+    remote: tuple[str, ...],
+) -> ActiveContext:
+    """JSON-LD 1.1 Context Processing (§4.1.2) without memoisation."""
+    result = active._clone()
+    if isinstance(local, dict) and "@propagate" in local:
+        propagate = local["@propagate"]
+        if not isinstance(propagate, bool):
+            raise ctx_error("@propagate must be true or false")
+    if not propagate and result.previous is None:
+        result.previous = active
+    items = local if isinstance(local, list) else [local]
+    for item in items:
+        if item is None:
+            if not override_protected and result.has_protected:
+                raise ctx_error("invalid context nullification: the active context has protected terms")
+            previous = result.previous
+            result = ActiveContext(active.loader)
+            if not propagate:
+                result.previous = previous
+            continue
+        if isinstance(item, str):
+            url = item
+            if not is_absolute_iri(url):
+                if result.base is None:
+                    raise ctx_error(f"relative context URL {url!r} with no base IRI")
+                url = urljoin(result.base, url)
+            if url in remote or len(remote) >= _MAX_REMOTE_DEPTH:
+                raise ctx_error(f"recursive context inclusion of {url!r}")
+            document = active.loader(url)
+            if not isinstance(document, dict) or "@context" not in document:
+                raise VCError(PARSING_ERROR, f"context document {url!r} has no @context")
+            inner = document["@context"]
+            # Memoised on the current result when it is the plain parent, which
+            # is the usual case of a list of context URLs.
+            if result is not active or not propagate:
+                result = process_context(
+                    result, inner, override_protected=False, propagate=True, remote=remote + (url,)
+                )
+            else:
+                result = process_context(
+                    result, inner, override_protected=False, propagate=True, remote=remote + (url,)
+                )
+            continue
+        if not isinstance(item, dict):
+            raise ctx_error("a local context must be an object, a string or null")
+        _apply_definition(result, item, override_protected=override_protected, remote=remote)
+    return result
+
+
+def _apply_definition(
+    result: ActiveContext, ctx: dict[str, Any], *, override_protected: bool, remote: tuple[str, ...]
+) -> None:
+    if "@version" in ctx and ctx["@version"] != 1.1:
+        raise ctx_error(f"invalid @version value {ctx['@version']!r}")
+    if "@import" in ctx:
+        raise ctx_error("@import is not supported")
+    if "@base" in ctx and not remote:
+        base = ctx["@base"]
+        if base is None:
+            result.base = None
+        elif isinstance(base, str) and is_absolute_iri(base):
+            result.base = base
+        elif isinstance(base, str) and result.base is not None:
+            result.base = urljoin(result.base, base)
+        else:
+            raise ctx_error(f"invalid base IRI {base!r}")
+    if "@vocab" in ctx:
+        vocab = ctx["@vocab"]
+        if vocab is None:
+            result.vocab = None
+        elif isinstance(vocab, str):
+            expanded = expand_iri(result, vocab, vocab=True, document_relative=True)
+            if expanded is None or not (is_absolute_iri(expanded) or expanded.startswith("_:")):
+                raise ctx_error(f"invalid vocab mapping {vocab!r} (not an absolute IRI)")
+            result.vocab = expanded
+        else:
+            raise ctx_error("invalid vocab mapping")
+    if "@language" in ctx:
+        lang = ctx["@language"]
+        if lang is None:
+            result.language = None
+        elif isinstance(lang, str):
+            result.language = lang.lower()
+        else:
+            raise ctx_error("invalid default language")
+    if "@direction" in ctx:
+        direction = ctx["@direction"]
+        if direction not in (None, "ltr", "rtl"):
+            raise ctx_error("invalid base direction")
+        result.direction = direction
+    protected = ctx.get("@protected", False)
+    if not isinstance(protected, bool):
+        raise ctx_error("invalid @protected value")
+    defined: dict[str, bool] = {}
+    for term in ctx:
+        if term in ("@base", "@direction", "@import", "@language", "@propagate", "@protected", "@version", "@vocab"):
+            continue
+        create_term(result, ctx, term, defined, protected=protected, override_protected=override_protected)
+
+
+def create_term(
+    active: ActiveContext,
+    local: dict[str, Any],
+    term: str,
+    defined: dict[str, bool],
+    *,
+    protected: bool | None = None,
+    override_protected: bool = False,
+) -> None:
+    """JSON-LD 1.1 Create Term Definition (§4.2.2), mutating ``active``."""
+    state = defined.get(term)
+    if state is True:
+        return
+    if state is False:
+        raise ctx_error(f"cyclic IRI mapping for term {term!r}")
+    if term == "":
+        raise ctx_error("invalid term definition: empty term")
+    if protected is None:
+        protected = local.get("@protected", False) is True
+    defined[term] = False
+    value = local[term]
+    if term == "@type":
+        if (
+            isinstance(value, dict)
+            and value
+            and set(value) <= {"@container", "@protected"}
+            and value.get("@container", "@set") == "@set"
+        ):
+            defined[term] = True
+            return
+        raise ctx_error("keyword redefinition of @type")
+    if term in KEYWORDS:
+        raise ctx_error(f"keyword redefinition of {term!r}")
+    if _KEYWORD_FORM.match(term):
+        defined[term] = True
+        return
+    previous = active.terms.pop(term, None)
+    simple = False
+    if value is None:
+        value = {"@id": None}
+    elif isinstance(value, str):
+        value = {"@id": value}
+        simple = True
+    elif not isinstance(value, dict):
+        raise ctx_error(f"invalid term definition for {term!r}")
+    for key in value:
+        if key not in _TERM_KEYS:
+            raise ctx_error(f"invalid term definition for {term!r}: unknown key {key!r}")
+    tdef = TermDef()
+    if "@protected" in value:
+        if not isinstance(value["@protected"], bool):
+            raise ctx_error(f"invalid @protected value for {term!r}")
+        tdef.protected = value["@protected"]
+    else:
+        tdef.protected = protected
+    if "@type" in value:
+        tval = value["@type"]
+        if not isinstance(tval, str):
+            raise ctx_error(f"invalid type mapping for {term!r}")
+        tiri = expand_iri(active, tval, vocab=True, local=local, defined=defined)
+        if tiri not in ("@id", "@json", "@none", "@vocab") and (
+            tiri is None or not is_absolute_iri(tiri) or tiri.startswith("_:")
+        ):
+            raise ctx_error(f"invalid type mapping {tval!r} for {term!r}")
+        tdef.type = tiri
+    if "@reverse" in value:
+        raise ctx_error(f"@reverse term {term!r} is not supported")
+    if "@nest" in value:
+        raise ctx_error(f"@nest in term {term!r} is not supported")
+    if "@index" in value:
+        raise ctx_error(f"@index in term {term!r} is not supported")
+    if "@id" in value and value["@id"] != term:
+        id_value = value["@id"]
+        if id_value is None:
+            tdef.iri = None
+        else:
+            if not isinstance(id_value, str):
+                raise ctx_error(f"invalid IRI mapping for {term!r}")
+            if id_value not in KEYWORDS and _KEYWORD_FORM.match(id_value):
+                defined[term] = True
+                if previous is not None:
+                    active.terms[term] = previous
+                return
+            iri = expand_iri(active, id_value, vocab=True, local=local, defined=defined)
+            if iri is None or not (iri in KEYWORDS or is_absolute_iri(iri) or iri.startswith("_:")):
+                raise ctx_error(f"invalid IRI mapping {id_value!r} for {term!r}")
+            if iri == "@context":
+                raise ctx_error("invalid keyword alias: @context")
+            tdef.iri = iri
+            if term.find(":", 1) not in (-1, len(term) - 1) or "/" in term:
+                defined[term] = True
+                if expand_iri(active, term, vocab=True, local=local, defined=defined) != iri:
+                    raise ctx_error(f"invalid IRI mapping: term {term!r} conflicts with its IRI")
+            if ":" not in term and "/" not in term and simple and (
+                iri[-1:] in _GEN_DELIMS or iri.startswith("_:")
+            ):
+                tdef.prefix = True
+    elif term.find(":", 1) > 0:
+        prefix, _, suffix = term.partition(":")
+        if prefix in local:
+            create_term(active, local, prefix, defined)
+        pdef = active.terms.get(prefix)
+        if pdef is not None and pdef.iri is not None:
+            tdef.iri = pdef.iri + suffix
+        else:
+            tdef.iri = term
+    elif "/" in term:
+        iri = expand_iri(active, term, vocab=True)
+        if iri is None or not is_absolute_iri(iri):
+            raise ctx_error(f"invalid IRI mapping for {term!r}")
+        tdef.iri = iri
+    elif active.vocab is not None:
+        tdef.iri = active.vocab + term
+    else:
+        raise ctx_error(f"invalid IRI mapping: term {term!r} has no IRI and there is no @vocab")
+    if "@container" in value:
+        cval = value["@container"]
+        items = cval if isinstance(cval, list) else [cval]
+        if not items or any(not isinstance(c, str) or c not in _CONTAINERS for c in items):
+            raise ctx_error(f"invalid container mapping for {term!r}")
+        container = frozenset(items)
+        if container & {"@id", "@type"}:
+            raise ctx_error(f"@id/@type maps (term {term!r}) are not supported")
+        if "@list" in container and len(container) > 1:
+            raise ctx_error(f"invalid container mapping for {term!r}")
+        tdef.container = container
+    if "@context" in value:
+        tdef.context = value["@context"]
+        tdef.has_context = True
+        tdef.ctx_key = context_key(tdef.context)
+    if "@language" in value and "@type" not in value:
+        lang = value["@language"]
+        if lang is not None and not isinstance(lang, str):
+            raise ctx_error(f"invalid language mapping for {term!r}")
+        tdef.language = lang.lower() if isinstance(lang, str) else None
+        tdef.has_language = True
+    if "@direction" in value and "@type" not in value:
+        direction = value["@direction"]
+        if direction not in (None, "ltr", "rtl"):
+            raise ctx_error(f"invalid base direction for {term!r}")
+        tdef.direction = direction
+        tdef.has_direction = True
+    if "@prefix" in value:
+        if ":" in term or "/" in term or not isinstance(value["@prefix"], bool):
+            raise ctx_error(f"invalid @prefix for {term!r}")
+        tdef.prefix = value["@prefix"]
+    if previous is not None and previous.protected and not override_protected:
+        if not tdef.same_as(previous):
+            raise VCError(
+                MALFORMED_VALUE_ERROR,
+                f"invalid JSON-LD: protected term redefinition of {term!r}",
+            )
+        tdef = previous
+    active.terms[term] = tdef
+    if tdef.protected:
+        active.has_protected = True
+    defined[term] = True

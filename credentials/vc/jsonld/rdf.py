@@ -1,0 +1,615 @@
+"""JSON-LD 1.1 → RDF in one walk (Expansion + Node Map + toRdf combined).
+
+The walk follows the Expansion algorithm (JSON-LD 1.1 API §5.1.2) step by step
+but, instead of building expanded JSON, emits quads as soon as a node's subject
+is known. Quads are N-Quads term strings: ``<iri>``, ``_:label`` or a literal
+already in canonical N-Quads form, so RDFC-1.0 and serialization never need to
+re-escape anything. The result equals JSON-LD toRdf with ``rdfDirection`` null
+and ``produceGeneralizedRdf`` false.
+
+Safe mode (Data Integrity §4 "the transformation MUST fail if data would be
+lost"): a property that does not expand to an absolute IRI, a relative ``@id``,
+``@type`` or datatype, a blank-node predicate, and free-floating values raise
+``VCError(MALFORMED_VALUE_ERROR)`` naming the JSON path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..errors import MALFORMED_VALUE_ERROR, VCError
+from .context import ActiveContext, TermDef, context_key, expand_iri, has_keyword_form, is_absolute_iri
+
+Quad = tuple[str, str, str, str]
+"""(subject, predicate, object, graph) as N-Quads terms; graph ``""`` is the default graph."""
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = f"<{RDF}type>"
+RDF_FIRST = f"<{RDF}first>"
+RDF_REST = f"<{RDF}rest>"
+RDF_NIL = f"<{RDF}nil>"
+RDF_JSON = f"<{RDF}JSON>"
+XSD_STRING = XSD + "string"
+XSD_BOOLEAN = f"<{XSD}boolean>"
+XSD_INTEGER = f"<{XSD}integer>"
+XSD_DOUBLE_IRI = XSD + "double"
+XSD_DOUBLE = f"<{XSD_DOUBLE_IRI}>"
+
+_ESCAPES = {
+    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
+}
+for _code in list(range(0x20)) + [0x7F]:
+    _ESCAPES.setdefault(chr(_code), f"\\u{_code:04X}")
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+_NEEDS_ESCAPE = frozenset(_ESCAPES)
+_NODE_KEYS_ONLY_ID = frozenset({"@id"})
+_VALUE_KEYS = frozenset({"@value", "@type", "@language", "@direction", "@index"})
+
+
+def escape_literal(value: str) -> str:
+    """Escape a lexical form for canonical N-Quads (RDF 1.2 canonical N-Triples)."""
+    for ch in value:
+        if ch in _NEEDS_ESCAPE:
+            return value.translate(_ESCAPE_TABLE)
+    return value
+
+
+def canonical_double(value: float) -> str:
+    """The canonical xsd:double lexical form (``1.1E0``, ``-2.5E-7``)."""
+    if math.isnan(value) or math.isinf(value):
+        raise VCError(MALFORMED_VALUE_ERROR, "NaN and infinite numbers cannot be converted to RDF")
+    mantissa, _, exponent = f"{value:.15e}".partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    fraction = fraction.rstrip("0") or "0"
+    return f"{whole}.{fraction}E{int(exponent)}"
+
+
+def _jcs(value: Any) -> str:
+    """RFC 8785 canonical JSON for rdf:JSON literals."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        return "{" + ",".join(_jcs_str(k) + ":" + _jcs(v) for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs(v) for v in value) + "]"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _jcs_str(value)
+    if isinstance(value, int):
+        if abs(value) >= 2**53:
+            return _jcs_number(float(value))
+        return str(value)
+    if isinstance(value, float):
+        return _jcs_number(value)
+    raise VCError(MALFORMED_VALUE_ERROR, f"value of type {type(value).__name__} is not JSON")
+
+
+def _jcs_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jcs_number(value: float) -> str:
+    # ECMAScript Number::toString: shortest round-trip digits, exponent form
+    # outside [1e-6, 1e21).
+    if math.isnan(value) or math.isinf(value):
+        raise VCError(MALFORMED_VALUE_ERROR, "NaN and infinite numbers are not JSON")
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    mantissa, sep, exp = text.partition("e")
+    digits = mantissa.replace("-", "").replace(".", "")
+    sign = "-" if value < 0 else ""
+    if sep:
+        exponent = int(exp)
+        int_part, _, frac = mantissa.lstrip("-").partition(".")
+        point = len(int_part) + exponent
+    else:
+        int_part, _, frac = mantissa.lstrip("-").partition(".")
+        point = len(int_part)
+    stripped = digits.lstrip("0")
+    point -= len(digits) - len(stripped)
+    digits = stripped.rstrip("0") or "0"
+    k = len(digits)
+    n = point
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    esign = "+" if e >= 0 else "-"
+    if k == 1:
+        return f"{sign}{digits}e{esign}{abs(e)}"
+    return f"{sign}{digits[0]}.{digits[1:]}e{esign}{abs(e)}"
+
+
+class _Located(Exception):
+    """A safe-mode failure travelling up the walk, collecting its JSON path."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.path: list[str | int] = []
+
+    def with_path(self, key: str | int) -> _Located:
+        """Record the innermost path segment and return self (for ``raise``)."""
+        self.path.append(key)
+        return self
+
+
+def _fail(message: str) -> _Located:
+    return _Located(MALFORMED_VALUE_ERROR, message)
+
+
+def _json_path(path: list[str | int]) -> str:
+    out = "$"
+    for part in reversed(path):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += "." + part
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+class _Walker:
+    __slots__ = ("quads", "counter", "labels", "emit")
+
+    def __init__(self) -> None:
+        self.quads: list[Quad] = []
+        self.emit = self.quads.append
+        self.counter = 0
+        self.labels: dict[str, str] = {}
+
+    def bnode(self) -> str:
+        self.counter += 1
+        return f"_:b{self.counter}"
+
+    def node_ref(self, iri: str | None, what: str) -> str:
+        if iri is None:
+            raise _fail(f"{what} is not a valid IRI")
+        if iri[:2] == "_:":
+            label = self.labels.get(iri)
+            if label is None:
+                self.counter += 1
+                label = self.labels[iri] = f"_:b{self.counter}"
+            return label
+        if not is_absolute_iri(iri):
+            raise _fail(f"{what} {iri!r} is not an absolute IRI")
+        return f"<{iri}>"
+
+    # -- expansion of one value under an active property ------------------------
+
+    def expand(
+        self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, element: Any, graph: str
+    ) -> list[str]:
+        """Objects (N-Quads terms) produced by ``element`` as the value of ``prop``."""
+        if element is None:
+            return []
+        if isinstance(element, dict):
+            return self.object(ctx, prop, tdef, element, graph)
+        if isinstance(element, list):
+            out: list[str] = []
+            in_list = tdef is not None and "@list" in tdef.container
+            for index, item in enumerate(element):
+                try:
+                    if isinstance(item, list) and in_list:
+                        out.append(self.list_chain(ctx, prop, tdef, item, graph))
+                    else:
+                        out.extend(self.expand(ctx, prop, tdef, item, graph))
+                except _Located as exc:
+                    exc.path.append(index)
+                    raise
+            return out
+        if prop is None or prop == "@graph":
+            raise _fail("free-floating scalar value would be dropped")
+        if tdef is not None and tdef.has_context:
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+            tdef = ctx.terms.get(prop)
+        return [self.scalar(ctx, tdef, element)]
+
+    def scalar(self, ctx: ActiveContext, tdef: TermDef | None, value: Any) -> str:
+        """Value Expansion (§5.3.2) then Object to RDF for a bare scalar."""
+        ttype = tdef.type if tdef is not None else None
+        if isinstance(value, str):
+            if ttype == "@id":
+                return self.node_ref(expand_iri(ctx, value, document_relative=True), "@id value")
+            if ttype == "@vocab":
+                return self.node_ref(
+                    expand_iri(ctx, value, vocab=True, document_relative=True), "@vocab value"
+                )
+        if ttype is not None and ttype not in ("@id", "@vocab", "@none"):
+            return self.literal(value, ttype, None)
+        language = None
+        if isinstance(value, str):
+            if tdef is not None and tdef.has_language:
+                language = tdef.language
+            else:
+                language = ctx.language
+        return self.literal(value, None, language)
+
+    def literal(self, value: Any, datatype: str | None, language: str | None) -> str:
+        """Object to RDF Conversion (§8.4.2) for a value."""
+        if datatype == "@json":
+            return f'"{escape_literal(_jcs(value))}"^^{RDF_JSON}'
+        if datatype is not None and not is_absolute_iri(datatype):
+            raise _fail(f"datatype {datatype!r} is not an absolute IRI")
+        if isinstance(value, str):
+            if datatype is not None and datatype != XSD_STRING:
+                return f'"{escape_literal(value)}"^^<{datatype}>'
+            if language is not None and datatype is None:
+                return f'"{escape_literal(value)}"@{language}'
+            return f'"{escape_literal(value)}"'
+        if value is True or value is False:
+            text = "true" if value else "false"
+            return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_BOOLEAN}'
+        if isinstance(value, (int, float)):
+            if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+                raise _fail("NaN and infinite numbers cannot be converted to RDF")
+            if (
+                datatype == XSD_DOUBLE_IRI
+                or (isinstance(value, float) and not value.is_integer())
+                or abs(value) >= 1e21
+            ):
+                text = canonical_double(float(value))
+                return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_DOUBLE}'
+            text = str(int(value))
+            return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_INTEGER}'
+        raise _fail(f"value of type {type(value).__name__} is not JSON")
+
+    def list_chain(
+        self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, items: Any, graph: str
+    ) -> str:
+        """Expand ``items`` as a list and emit its rdf:first/rest chain; return the head."""
+        if not isinstance(items, list):
+            items = [items]
+        objects: list[str] = []
+        for index, item in enumerate(items):
+            try:
+                if isinstance(item, list):
+                    objects.append(self.list_chain(ctx, prop, tdef, item, graph))
+                else:
+                    objects.extend(self.expand(ctx, prop, tdef, item, graph))
+            except _Located as exc:
+                exc.path.append(index)
+                raise
+        if not objects:
+            return RDF_NIL
+        emit = self.emit
+        head = node = self.bnode()
+        last = len(objects) - 1
+        for index, obj in enumerate(objects):
+            emit((node, RDF_FIRST, obj, graph))
+            nxt = RDF_NIL if index == last else self.bnode()
+            emit((node, RDF_REST, nxt, graph))
+            node = nxt
+        return head
+
+    # -- maps --------------------------------------------------------------------
+
+    def object(
+        self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, element: dict, graph: str
+    ) -> list[str]:
+        """Expand a JSON object: node, value, list, set or graph object."""
+        # Step 7: a type-scoped context does not reach into a new node object.
+        if ctx.previous is not None:
+            revert = True
+            for key in element:
+                expanded = ctx.expand_key(key)
+                if expanded == "@value":
+                    revert = False
+                    break
+                if expanded == "@id" and len(element) == 1:
+                    revert = False
+            if revert:
+                ctx = ctx.previous
+        if tdef is not None and tdef.has_context:
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+        if "@context" in element:
+            ctx = ctx.derive(element["@context"])
+        type_ctx = ctx
+        entries: list[tuple[str, str, Any]] = []
+        type_entries: list[tuple[str, Any]] = []
+        for key, value in element.items():
+            if key == "@context":
+                continue
+            expanded = type_ctx.expand_key(key)
+            if expanded == "@type":
+                type_entries.append((key, value))
+            entries.append((key, expanded, value))  # type: ignore[arg-type]
+        if type_entries:
+            type_entries.sort()
+            for key, value in type_entries:
+                names = value if isinstance(value, list) else [value]
+                for name in sorted(n for n in names if isinstance(n, str)):
+                    term = type_ctx.terms.get(name)
+                    if term is not None and term.has_context:
+                        ctx = ctx.derive(term.context, propagate=False, key=term.ctx_key)
+            if ctx is not type_ctx:
+                entries = [
+                    (k, e if e == "@type" else ctx.expand_key(k), v) for k, e, v in entries
+                ]
+        keywords: dict[str, Any] = {}
+        properties: list[tuple[str, str, Any]] = []
+        for key, expanded, value in entries:
+            if expanded is None:
+                raise _fail(f"property {key!r} is not defined by the context and would be dropped").with_path(key)
+            if expanded[:1] == "@":
+                if expanded in keywords:
+                    if expanded != "@type":
+                        raise _fail(f"colliding keywords: {expanded}").with_path(key)
+                    prior = keywords[expanded]
+                    prior = prior if isinstance(prior, list) else [prior]
+                    value = prior + (value if isinstance(value, list) else [value])
+                keywords[expanded] = value
+                continue
+            if expanded[:2] == "_:":
+                raise _fail(f"property {key!r} maps to a blank node and would be dropped").with_path(key)
+            if not is_absolute_iri(expanded):
+                raise _fail(
+                    f"property {key!r} does not expand to an absolute IRI ({expanded!r}) and would be dropped"
+                ).with_path(key)
+            properties.append((key, expanded, value))
+        if "@value" in keywords:
+            return self.value_object(ctx, type_ctx, prop, keywords, properties)
+        if "@list" in keywords:
+            if properties or set(keywords) - {"@list", "@index"}:
+                raise _fail("a list object may only contain @list and @index")
+            if prop is None or prop == "@graph":
+                raise _fail("free-floating list would be dropped")
+            try:
+                return [self.list_chain(ctx, prop, tdef_for(ctx, prop), keywords["@list"], graph)]
+            except _Located as exc:
+                exc.path.append("@list")
+                raise
+        if "@set" in keywords:
+            if properties or set(keywords) - {"@set", "@index"}:
+                raise _fail("a set object may only contain @set and @index")
+            try:
+                return self.expand(ctx, prop, tdef_for(ctx, prop), keywords["@set"], graph)
+            except _Located as exc:
+                exc.path.append("@set")
+                raise
+        return self.node(ctx, type_ctx, prop, keywords, properties, graph)
+
+    def value_object(
+        self,
+        ctx: ActiveContext,
+        type_ctx: ActiveContext,
+        prop: str | None,
+        keywords: dict[str, Any],
+        properties: list[tuple[str, str, Any]],
+    ) -> list[str]:
+        if properties or set(keywords) - _VALUE_KEYS:
+            raise _fail("a value object has entries other than @value, @type, @language, @direction, @index")
+        if prop is None or prop == "@graph":
+            raise _fail("free-floating value object would be dropped")
+        value = keywords["@value"]
+        datatype = None
+        if "@type" in keywords:
+            if "@language" in keywords or "@direction" in keywords:
+                raise _fail("a value object cannot have both @type and @language/@direction")
+            raw = keywords["@type"]
+            if not isinstance(raw, str):
+                raise _fail("invalid typed value: @type must be a string")
+            datatype = expand_iri(type_ctx, raw, vocab=True, document_relative=True)
+            if datatype is None or (datatype != "@json" and not is_absolute_iri(datatype)):
+                raise _fail(f"value @type {raw!r} is not an absolute IRI")
+        if value is None:
+            return []
+        language = None
+        if "@language" in keywords:
+            language = keywords["@language"]
+            if not isinstance(language, str):
+                raise _fail("@language must be a string")
+            if not isinstance(value, str):
+                raise _fail("a language-tagged value must be a string")
+            language = language.lower()
+            if not _valid_language(language):
+                raise _fail(f"invalid language tag {language!r}")
+        if "@direction" in keywords and keywords["@direction"] not in (None, "ltr", "rtl"):
+            raise _fail("invalid @direction")
+        if datatype != "@json" and isinstance(value, (dict, list)):
+            raise _fail("invalid value object value")
+        return [self.literal(value, datatype, language)]
+
+    def node(
+        self,
+        ctx: ActiveContext,
+        type_ctx: ActiveContext,
+        prop: str | None,
+        keywords: dict[str, Any],
+        properties: list[tuple[str, str, Any]],
+        graph: str,
+    ) -> list[str]:
+        """Emit a node object's quads and return its subject term."""
+        for keyword in keywords:
+            if keyword not in ("@id", "@type", "@graph", "@index"):
+                raise _fail(f"{keyword} is not supported here").with_path(keyword)
+        if "@id" in keywords:
+            raw_id = keywords["@id"]
+            if not isinstance(raw_id, str):
+                raise _fail("@id must be a string").with_path("@id")
+            try:
+                subject = self.node_ref(ctx.expand_id(raw_id), "@id")
+            except _Located as exc:
+                exc.path.append("@id")
+                raise
+        else:
+            subject = ""
+        emit = self.emit
+        if "@graph" in keywords:
+            contents = keywords["@graph"]
+            if prop is None and not properties and "@id" not in keywords and "@type" not in keywords:
+                # A top-level object holding only @graph is the default graph itself.
+                inner_graph = graph
+                subject = ""
+            else:
+                if not subject:
+                    subject = self.bnode()
+                inner_graph = subject
+            items = contents if isinstance(contents, list) else [contents]
+            for index, item in enumerate(items):
+                try:
+                    if isinstance(item, dict):
+                        self.object(ctx, "@graph", None, item, inner_graph)
+                    elif item is not None:
+                        raise _fail("free-floating value in @graph would be dropped")
+                except _Located as exc:
+                    exc.path.append(index)
+                    exc.path.append("@graph")
+                    raise
+            if not subject:
+                return []
+        if not subject:
+            subject = self.bnode()
+        if "@type" in keywords:
+            types = keywords["@type"]
+            for name in types if isinstance(types, list) else [types]:
+                if not isinstance(name, str):
+                    raise _fail("invalid type value: @type must be a string or an array of strings").with_path("@type")
+                iri = expand_iri(type_ctx, name, vocab=True, document_relative=True)
+                if iri is None or (iri[:2] != "_:" and not is_absolute_iri(iri)):
+                    raise _fail(f"type {name!r} does not expand to an absolute IRI").with_path("@type")
+                emit((subject, RDF_TYPE, self.node_ref(iri, "@type"), graph))
+        terms = ctx.terms
+        for key, iri, value in properties:
+            if value is None:
+                continue
+            predicate = f"<{iri}>"
+            tdef = terms.get(key)
+            try:
+                for obj in self.property_values(ctx, key, tdef, value, graph):
+                    emit((subject, predicate, obj, graph))
+            except _Located as exc:
+                exc.path.append(key)
+                raise
+        return [subject]
+
+    def property_values(
+        self, ctx: ActiveContext, key: str, tdef: TermDef | None, value: Any, graph: str
+    ) -> list[str]:
+        """Objects of one property entry, honouring the term's container and type."""
+        if tdef is None:
+            return self.expand(ctx, key, None, value, graph)
+        if tdef.type == "@json":
+            return [self.literal(value, "@json", None)]
+        container = tdef.container
+        if not container or container == {"@set"}:
+            return self.expand(ctx, key, tdef, value, graph)
+        if "@language" in container and isinstance(value, dict):
+            return self.language_map(ctx, value)
+        if "@index" in container and isinstance(value, dict):
+            out: list[str] = []
+            for index_key, item in value.items():
+                try:
+                    if "@graph" in container:
+                        out.extend(self.graph_items(ctx, key, tdef, item))
+                    else:
+                        out.extend(self.expand(ctx, key, tdef, item, graph))
+                except _Located as exc:
+                    exc.path.append(index_key)
+                    raise
+            return out
+        if "@graph" in container:
+            return self.graph_items(ctx, key, tdef, value)
+        if "@list" in container:
+            if isinstance(value, dict):
+                probe = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key) if tdef.has_context else ctx
+                if any(probe.expand_key(k) == "@list" for k in value):
+                    return self.expand(ctx, key, tdef, value, graph)
+            return [self.list_chain(ctx, key, tdef, value, graph)]
+        return self.expand(ctx, key, tdef, value, graph)
+
+    def graph_items(self, ctx: ActiveContext, key: str, tdef: TermDef, value: Any) -> list[str]:
+        """Each value of a @graph container becomes its own blank-node named graph."""
+        out: list[str] = []
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            if item is None:
+                continue
+            name = self.bnode()
+            try:
+                if isinstance(item, dict):
+                    self.object(ctx, key, tdef, item, name)
+                else:
+                    # A string here is a node reference (type @id): a graph holding
+                    # a bare reference is empty.
+                    self.expand(ctx, key, tdef, item, name)
+            except _Located as exc:
+                if len(items) > 1 or isinstance(value, list):
+                    exc.path.append(index)
+                raise
+            out.append(name)
+        return out
+
+    def language_map(self, ctx: ActiveContext, value: dict) -> list[str]:
+        out: list[str] = []
+        for lang, strings in value.items():
+            expanded_lang = ctx.expand_key(lang)
+            tag = None if expanded_lang == "@none" else lang.lower()
+            if tag is not None and not _valid_language(tag):
+                raise _fail(f"invalid language tag {lang!r}").with_path(lang)
+            for item in strings if isinstance(strings, list) else [strings]:
+                if item is None:
+                    continue
+                if not isinstance(item, str):
+                    raise _fail("language map values must be strings").with_path(lang)
+                out.append(self.literal(item, None, tag))
+        return out
+
+
+def tdef_for(ctx: ActiveContext, prop: str | None) -> TermDef | None:
+    """The term definition of ``prop`` in ``ctx`` (None for keywords/None)."""
+    if prop is None:
+        return None
+    return ctx.terms.get(prop)
+
+
+def _valid_language(tag: str) -> bool:
+    # BCP 47 well-formedness, loosely: alphanumeric subtags of 1-8 characters.
+    if not tag:
+        return False
+    for part in tag.split("-"):
+        if not (1 <= len(part) <= 8) or not part.isascii() or not part.isalnum():
+            return False
+    return tag[0].isalpha()
+
+
+def document_to_rdf(document: Any, root: ActiveContext) -> list[Quad]:
+    """Convert a JSON-LD document to RDF quads under the root context ``root``."""
+    walker = _Walker()
+    try:
+        if isinstance(document, list):
+            for index, item in enumerate(document):
+                try:
+                    if not isinstance(item, dict):
+                        raise _fail("free-floating value at the top level would be dropped")
+                    walker.object(root, None, None, item, "")
+                except _Located as exc:
+                    exc.path.append(index)
+                    raise
+        elif isinstance(document, dict):
+            walker.object(root, None, None, document, "")
+        else:
+            raise _fail("a JSON-LD document must be an object or an array")
+    except _Located as exc:
+        raise VCError(exc.code, f"{exc.message} (at {_json_path(exc.path)})") from None
+    except RecursionError:
+        raise VCError(MALFORMED_VALUE_ERROR, "JSON-LD document nests too deeply") from None
+    return list(dict.fromkeys(walker.quads))
+
+
+__all__ = ["Quad", "document_to_rdf", "escape_literal", "canonical_double", "context_key", "has_keyword_form"]
