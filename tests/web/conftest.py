@@ -42,3 +42,8 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # STATIC_ROOT is filled by collectstatic in deployment; tests do not run it.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")

@@ -1,0 +1,279 @@
+"""VC-API verification endpoints: vectors through HTTP, and every way to send bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from credentials.vc import errors
+from tests.conftest import signed_vectors
+
+VECTORS = signed_vectors()
+IDS = [v["name"] for v in VECTORS]
+PROBLEM = "application/problem+json"
+
+
+def post_json(api: APIClient, path: str, body: Any) -> Any:
+    return api.post(path, data=json.dumps(body), content_type="application/json")
+
+
+def post_raw(api: APIClient, path: str, raw: bytes | str, content_type: str = "application/json") -> Any:
+    return api.generic("POST", path, raw, content_type=content_type)
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"] == PROBLEM
+    body = json.loads(response.content)
+    assert body["status"] == status
+    assert body["code"] == code
+    assert set(body) >= {"type", "title", "status", "detail", "code"}
+    assert "Traceback" not in response.content.decode("utf-8", "replace")
+    return body
+
+
+# --- the W3C vectors -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=IDS)
+def test_vector_proof_verifies(api: APIClient, vector: dict) -> None:
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": vector["signed"], "options": {"checks": ["proof"]}})
+    assert response.status_code == 200, response.content[:2000]
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["verified"] is True
+    assert body["errors"] == []
+    proof = [c for c in body["checks"] if c["check"] == "proof"]
+    assert proof and proof[0]["status"] == "passed"
+    assert body["document"]["id"] == vector["signed"]["id"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=IDS)
+def test_vector_all_checks_fail_on_issuer(api: APIClient, vector: dict) -> None:
+    # The vectors' issuer URL does not control the did:key that signed them.
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": vector["signed"]})
+    assert response.status_code == 422, response.content[:2000]
+    body = response.json()
+    assert body["verified"] is False
+    assert body["document"] is None
+    failed = [c["check"] for c in body["checks"] if c["status"] == "failed"]
+    assert failed == ["issuer"]
+    assert [e["check"] for e in body["errors"]] == ["issuer"]
+
+
+def test_tampered_vector_is_422_with_proof_failed(api: APIClient) -> None:
+    credential = json.loads(json.dumps(VECTORS[0]["signed"]))
+    credential["credentialSubject"]["alumniOf"] = "The School of Forgeries"
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": credential, "options": {"checks": ["proof"]}})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["verified"] is False
+    assert body["document"] is None
+    proof = [c for c in body["checks"] if c["check"] == "proof"][0]
+    assert proof["status"] == "failed"
+    assert proof["code"] == errors.CRYPTOGRAPHIC_SECURITY_ERROR
+
+
+def test_vector_as_ld_json(api: APIClient) -> None:
+    response = post_raw(
+        api,
+        "/credentials/verify",
+        json.dumps({"verifiableCredential": VECTORS[0]["signed"], "options": {"checks": ["proof"]}}),
+        content_type="application/ld+json",
+    )
+    assert response.status_code == 200
+
+
+# --- malformed requests ---------------------------------------------------------
+
+
+def test_not_json(api: APIClient) -> None:
+    body = assert_problem(post_raw(api, "/credentials/verify", b"{not json"), 400, errors.PARSING_ERROR)
+    assert body["type"] == errors.type_uri(errors.PARSING_ERROR)
+    assert body["title"] == errors.TITLES[errors.PARSING_ERROR]
+
+
+def test_not_utf8(api: APIClient) -> None:
+    assert_problem(post_raw(api, "/credentials/verify", b'{"verifiableCredential": "\xff"}'), 400, errors.PARSING_ERROR)
+
+
+def test_duplicate_keys(api: APIClient) -> None:
+    raw = '{"verifiableCredential": {"a": 1}, "verifiableCredential": {"b": 2}}'
+    body = assert_problem(post_raw(api, "/credentials/verify", raw), 400, errors.PARSING_ERROR)
+    assert "duplicate" in body["detail"]
+
+
+def test_nested_duplicate_keys(api: APIClient) -> None:
+    raw = '{"verifiableCredential": {"id": "urn:a", "id": "urn:b"}}'
+    assert_problem(post_raw(api, "/credentials/verify", raw), 400, errors.PARSING_ERROR)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan(api: APIClient, constant: str) -> None:
+    raw = '{"verifiableCredential": {"x": %s}}' % constant
+    assert_problem(post_raw(api, "/credentials/verify", raw), 400, errors.PARSING_ERROR)
+
+
+def test_very_deep_array(api: APIClient) -> None:
+    raw = "[" * 200_000 + "]" * 200_000
+    assert_problem(post_raw(api, "/credentials/verify", raw), 400, errors.PARSING_ERROR)
+
+
+def test_moderately_deep_object(api: APIClient) -> None:
+    credential: Any = {}
+    for _ in range(100):
+        credential = {"a": credential}
+    assert_problem(post_json(api, "/credentials/verify", {"verifiableCredential": credential}), 400, errors.PARSING_ERROR)
+
+
+def test_ten_megabyte_body(api: APIClient) -> None:
+    raw = b'{"verifiableCredential": "' + b"a" * (10 * 1024 * 1024) + b'"}'
+    assert_problem(post_raw(api, "/credentials/verify", raw), 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_just_over_the_limit(api: APIClient, settings: Any) -> None:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    prefix = b'{"verifiableCredential": "'
+    raw = prefix + b"a" * (limit + 1 - len(prefix) - 2) + b'"}'
+    assert len(raw) == limit + 1
+    assert_problem(post_raw(api, "/credentials/verify", raw), 413, "PAYLOAD_TOO_LARGE")
+
+
+def test_body_larger_than_declared_length_is_capped(settings: Any) -> None:
+    # Under ASGI, or behind a server that hands over more than Content-Length
+    # declared, the stream can be longer than announced: the read itself is capped.
+    import io
+
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from credentials.middleware import BodySizeLimitMiddleware
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    request = RequestFactory().post("/credentials/verify", data=b"{}", content_type="application/json")
+    request._stream = io.BytesIO(b"a" * (limit + 10))
+    reached = []
+    middleware = BodySizeLimitMiddleware(lambda r: reached.append(r) or HttpResponse())
+    response = middleware(request)
+    assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
+    assert not reached
+
+    within = RequestFactory().post("/credentials/verify", data=b'{"a": 1}', content_type="application/json")
+    response = middleware(within)
+    assert response.status_code == 200
+    assert reached[0].body == b'{"a": 1}'
+
+
+def test_invalid_content_length(api: APIClient) -> None:
+    response = api.generic("POST", "/credentials/verify", b"{}", content_type="application/json", CONTENT_LENGTH="-5")
+    assert_problem(response, 400, errors.PARSING_ERROR)
+
+
+def test_missing_verifiable_credential(api: APIClient) -> None:
+    body = assert_problem(post_json(api, "/credentials/verify", {"options": {}}), 400, errors.MALFORMED_VALUE_ERROR)
+    assert "verifiableCredential" in body["detail"]
+    assert "verifiableCredential" in body["errors"]
+
+
+def test_empty_body(api: APIClient) -> None:
+    assert_problem(post_raw(api, "/credentials/verify", b""), 400, errors.MALFORMED_VALUE_ERROR)
+
+
+@pytest.mark.parametrize("value", [42, None, True, ["a"], {}, "", "   "], ids=repr)
+def test_verifiable_credential_of_the_wrong_type(api: APIClient, value: Any) -> None:
+    body = assert_problem(post_json(api, "/credentials/verify", {"verifiableCredential": value}), 400, errors.MALFORMED_VALUE_ERROR)
+    assert "verifiableCredential" in body["detail"]
+
+
+@pytest.mark.parametrize("body", [[], "a string", 7, None], ids=repr)
+def test_body_not_an_object(api: APIClient, body: Any) -> None:
+    assert_problem(post_json(api, "/credentials/verify", body), 400, errors.MALFORMED_VALUE_ERROR)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"checks": ["proof", "astrology"]}, {"checks": "proof"}, "proof", {"checks": ["proof"] * 5}],
+    ids=repr,
+)
+def test_bad_options(api: APIClient, options: Any) -> None:
+    body = {"verifiableCredential": VECTORS[0]["signed"], "options": options}
+    assert_problem(post_json(api, "/credentials/verify", body), 400, errors.MALFORMED_VALUE_ERROR)
+
+
+def test_string_that_is_not_a_credential(api: APIClient) -> None:
+    body = {"verifiableCredential": "definitely not a jwt"}
+    assert_problem(post_json(api, "/credentials/verify", body), 400, errors.PARSING_ERROR)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"])
+def test_wrong_content_type(api: APIClient, content_type: str) -> None:
+    raw = json.dumps({"verifiableCredential": VECTORS[0]["signed"]})
+    assert_problem(post_raw(api, "/credentials/verify", raw, content_type=content_type), 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_wrong_method(api: APIClient) -> None:
+    body = assert_problem(api.get("/credentials/verify"), 405, "METHOD_NOT_ALLOWED")
+    assert body["type"] == "about:blank"
+    assert body["title"] == "Method Not Allowed"
+
+
+def test_unknown_api_path_is_a_problem(api: APIClient) -> None:
+    assert_problem(api.get("/credentials/nothing-here"), 404, "NOT_FOUND")
+
+
+def test_unexpected_failure_is_a_problem_without_traceback(
+    api: APIClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from credentials import services
+
+    def explode(**kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "credential_verify", explode)
+    api.raise_request_exception = False
+    marker = "private-subject-data-7f3a"
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": {"name": marker}})
+    assert_problem(response, 500, "INTERNAL_ERROR")
+    assert marker not in response.content.decode()
+    # The failure is logged, the request body is not.
+    assert "boom" in caplog.text
+    assert marker not in caplog.text
+
+
+# --- presentations --------------------------------------------------------------
+
+
+def test_presentation_missing(api: APIClient) -> None:
+    body = assert_problem(post_json(api, "/presentations/verify", {"options": {"challenge": "abc"}}), 400, errors.MALFORMED_VALUE_ERROR)
+    assert "verifiablePresentation" in body["detail"]
+
+
+@pytest.mark.parametrize("value", [42, ["a"], {}, ""], ids=repr)
+def test_presentation_of_the_wrong_type(api: APIClient, value: Any) -> None:
+    assert_problem(post_json(api, "/presentations/verify", {"verifiablePresentation": value}), 400, errors.MALFORMED_VALUE_ERROR)
+
+
+def test_presentation_not_json(api: APIClient) -> None:
+    assert_problem(post_raw(api, "/presentations/verify", b"[[[["), 400, errors.PARSING_ERROR)
+
+
+def test_presentation_deep(api: APIClient) -> None:
+    raw = '{"verifiablePresentation": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    assert_problem(post_raw(api, "/presentations/verify", raw), 400, errors.PARSING_ERROR)
+
+
+def test_unsigned_presentation_does_not_verify(api: APIClient) -> None:
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [VECTORS[0]["signed"]],
+    }
+    response = post_json(api, "/presentations/verify", {"verifiablePresentation": presentation, "options": {"challenge": "c-123"}})
+    assert response.status_code == 422, response.content[:2000]
+    body = response.json()
+    assert body["verified"] is False
+    assert body["document"] is None
+    assert body["errors"]
