@@ -388,18 +388,22 @@ def _verify_list(
         list_issuer = _party_id(document.get("issuer"))
         if "proof" not in document:
             raise VCError(STATUS_VERIFICATION_ERROR, f"status list {url} is not signed")
-        from .suites import verify_proof
+        from .suites import verify_proofs
 
         kwargs: dict[str, Any] = {} if loader is None else {"loader": loader}
         try:
-            proof = verify_proof(document, resolver=resolver, expected_purpose="assertionMethod", **kwargs)
+            proofs = verify_proofs(
+                document, resolver=resolver, expected_purpose="assertionMethod", now=now, **kwargs
+            )
         except VCError as exc:
             raise VCError(STATUS_VERIFICATION_ERROR, f"status list {url}: {exc.code}: {exc.message}") from None
-        signer = proof.verification_method.controller
-        if signer != list_issuer:
+        # Every proof verified; one of them must be the list issuer's own, or
+        # anyone could sign a list that merely names the issuer.
+        signers = [result.verification_method.controller for result in proofs]
+        if list_issuer not in signers:
             raise VCError(
                 STATUS_VERIFICATION_ERROR,
-                f"status list {url} is signed by {signer}, not by its issuer {list_issuer}",
+                f"status list {url} is signed by {', '.join(signers)}, not by its issuer {list_issuer}",
             )
     else:
         raise VCError(STATUS_RETRIEVAL_ERROR, f"status list {url} is neither a credential nor a vc+jwt")
