@@ -24,7 +24,13 @@ Policy beyond the specification, each for a reason:
   length of the list is what is unacceptable, and the error names it;
 * ``statusListIndex`` must be a string of decimal digits, as the specification
   says; a JSON integer is rejected (``MALFORMED_VALUE_ERROR``) rather than
-  guessed at, because issuers that emit one emit other things wrong too.
+  guessed at, because issuers that emit one emit other things wrong too;
+* ``statusSize`` 1 to 16 is supported, with the entry's ``statusMessage``
+  naming the values; ``revocation`` and ``suspension`` take exactly one bit.
+  A non-zero value for any purpose other than those two is reported as
+  ``"set"`` with its value and message, and says nothing against the
+  credential: what a ``message`` or ``refresh`` status means is the caller's
+  policy.
 
 Error codes follow §3.6 of the specification: ``STATUS_RETRIEVAL_ERROR`` (list
 not supplied), ``STATUS_VERIFICATION_ERROR`` (the list's proof, issuer, purpose
