@@ -1,21 +1,15 @@
 """Django settings for the web tests.
 
-The environment is prepared here, before pytest-django sets Django up, rather
-than in pyproject.toml: the pure-core tests must keep running without Django
-settings (``-p no:django``). Run: ``.venv/bin/python -m pytest tests/web``.
+The environment (tests/web/django_env.py) is prepared here rather than in
+pyproject.toml: the pure-core tests must keep running without Django settings
+(``-p no:django``). Run: ``.venv/bin/python -m pytest tests/web``.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
+from typing import Any
 
-# A throwaway key per run: DEBUG is off in tests, as in production, so the
-# settings require one.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
-# The test client speaks plain HTTP; every other HTTPS protection stays on.
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+from tests.web import django_env  # noqa: F401  (sets the environment first)
 
 import django  # noqa: E402
 import pytest  # noqa: E402
@@ -28,7 +22,7 @@ django.setup()
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
+def _plain_static_storage(settings: Any) -> None:
     # Production's manifest storage needs collectstatic; templates only need URLs.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -37,7 +31,7 @@ def _plain_static_storage(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def api():
+def api() -> Any:
     """A DRF test client."""
     from rest_framework.test import APIClient
 

@@ -173,3 +173,24 @@ def test_translations_are_compiled() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_database_follows_database_url() -> None:
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
+    # Migrations ran on it.
+    assert Session.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

@@ -1,0 +1,58 @@
+# Lianzheng (链证). Needs only python3.11 on the machine; everything else is
+# installed into .venv from the hash-pinned lock, and reinstalled only when the
+# lock, the build requirements or pyproject.toml change.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.lianzheng-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# pytest-xdist workers for each test run (the CI machine has 2 cores).
+JOBS ?= 2
+
+.PHONY: run test test-core test-web bench lint install clean
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements/lock.txt requirements/build.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/build.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	@echo
+	@echo "Lianzheng is running at http://$(HOST):$(PORT)/"
+	@echo "  home page          http://$(HOST):$(PORT)/"
+	@echo "  verify credential  POST http://$(HOST):$(PORT)/credentials/verify"
+	@echo "  verify presentation POST http://$(HOST):$(PORT)/presentations/verify"
+	@echo "  resolve a DID      http://$(HOST):$(PORT)/1.0/identifiers/did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
+	@echo "  admin              http://$(HOST):$(PORT)/admin/"
+	@echo
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The pure core first, without Django; then every other test directory with the
+# Django settings (tests/web/django_env.py provides the test environment).
+test: test-core test-web
+
+test-core: $(STAMP)
+	$(PY) -m pytest -p no:django -n $(JOBS) tests/core
+
+test-web: $(STAMP)
+	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests --ignore=tests/core
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+lint: $(STAMP)
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/compile_messages.py --check
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,20 @@
+"""Environment for the Django tests, loadable early as a pytest plugin.
+
+``make test`` passes ``-p tests.web.django_env`` so that these defaults are in
+place before pytest-django reads ``DJANGO_SETTINGS_MODULE`` and imports the
+settings, whichever test directory is collected first. tests/web/conftest.py
+imports it too, for a plain ``pytest tests/web``. It only sets variables the
+environment does not already set.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A throwaway key per run: DEBUG is off in tests, as in production, so the
+# settings require one.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+# The test client speaks plain HTTP; every other HTTPS protection stays on.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
