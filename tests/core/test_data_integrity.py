@@ -502,3 +502,14 @@ def test_document_without_proof() -> None:
     document = _signed("eddsa-jcs-2022")
     document["proof"] = "z2HnFSSPPBzR36zdDgK8"
     assert _code(document) == PROOF_VERIFICATION_ERROR
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"challenge": ""}, {"challenge": 5}, {"domain": ""}, {"domain": []}, {"domain": ["a.example", 3]}],
+    ids=["empty-challenge", "int-challenge", "empty-domain", "empty-domain-list", "non-string-domain"],
+)
+def test_bad_presentation_options_at_issue(options: dict[str, Any]) -> None:
+    with pytest.raises(VCError) as err:
+        _presentation("eddsa-jcs-2022", **options)
+    assert err.value.code == PROOF_GENERATION_ERROR

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from identity.did import VerificationMethod, resolve_verification_method
+from identity.did import DIDResolver, VerificationMethod, resolve_verification_method
 from identity.keys import Signer
 
 from ..documents import BUNDLED, DocumentLoader
@@ -99,6 +99,15 @@ def _unsecured(document: Any) -> tuple[dict[str, Any], list[Any]]:
     return unsecured, list(proof) if isinstance(proof, list) else [proof]
 
 
+def _check_options(challenge: Any, domain: Any) -> None:
+    if challenge is not None and (not isinstance(challenge, str) or not challenge):
+        raise VCError(PROOF_GENERATION_ERROR, "challenge must be a non-empty string")
+    if domain is None or (isinstance(domain, str) and domain):
+        return
+    if isinstance(domain, str) or not domain or not all(isinstance(d, str) and d for d in domain):
+        raise VCError(PROOF_GENERATION_ERROR, "domain must be a non-empty string or list of strings")
+
+
 def add_proof(
     document: Mapping[str, Any],
     *,
@@ -130,7 +139,10 @@ def add_proof(
     parse_datetime(created, "created", PROOF_GENERATION_ERROR)
     if expires is not None:
         parse_datetime(expires, "expires", PROOF_GENERATION_ERROR)
+    _check_options(challenge, domain)
     unsecured, existing = _unsecured(document)
+    if not all(isinstance(p, Mapping) for p in existing):
+        raise VCError(MALFORMED_VALUE_ERROR, "the document's existing proof is not a JSON object")
 
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
@@ -157,7 +169,7 @@ def add_proof(
 def verify_proofs(
     document: Mapping[str, Any],
     *,
-    resolver: Any,
+    resolver: DIDResolver,
     expected_purpose: str,
     challenge: str | None = None,
     domain: str | Sequence[str] | None = None,
@@ -196,7 +208,7 @@ def verify_proofs(
 def verify_proof(
     document: Mapping[str, Any],
     *,
-    resolver: Any,
+    resolver: DIDResolver,
     expected_purpose: str,
     challenge: str | None = None,
     domain: str | Sequence[str] | None = None,
@@ -237,7 +249,7 @@ def _verify_one(
     unsecured: dict[str, Any],
     proof: Any,
     *,
-    resolver: Any,
+    resolver: DIDResolver,
     expected_purpose: str,
     challenge: str | None,
     domain: str | Sequence[str] | None,
