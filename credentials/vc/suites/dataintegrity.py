@@ -9,6 +9,7 @@ itself only canonicalizes, hashes and signs (:mod:`.base`).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def add_proof(
     domain: str | Sequence[str] | None = None,
     loader: DocumentLoader = BUNDLED,
 ) -> dict[str, Any]:
-    """Return a copy of ``document`` secured with a new Data Integrity proof.
+    """Return a shallow copy of ``document`` secured with a new Data Integrity proof.
 
     ``created`` defaults to now (UTC, whole seconds). A document that already has
     a proof gets a proof set: the new proof covers the document without any
@@ -158,7 +159,8 @@ def add_proof(
     if domain is not None:
         proof["domain"] = domain if isinstance(domain, str) else list(domain)
     if suite.proof_carries_context and "@context" in unsecured:
-        proof["@context"] = unsecured["@context"]
+        # A copy: the proof must not change when the caller later edits the document.
+        proof["@context"] = copy.deepcopy(unsecured["@context"])
     proof["proofValue"] = suite.create_proof_value(unsecured, proof, signer=signer, loader=loader)
 
     secured = dict(document)
@@ -266,9 +268,7 @@ def _verify_one(
         raise VCError(PROOF_VERIFICATION_ERROR, "proof chains (previousProof) are not supported")
     purpose = proof.get("proofPurpose")
     if purpose != expected_purpose:
-        raise VCError(
-            PROOF_VERIFICATION_ERROR, f"proofPurpose is {purpose!r}, expected {expected_purpose!r}"
-        )
+        raise VCError(PROOF_VERIFICATION_ERROR, f"proofPurpose is {purpose!r}, expected {expected_purpose!r}")
     vm_url = proof.get("verificationMethod")
     if not isinstance(vm_url, str):
         raise VCError(PROOF_VERIFICATION_ERROR, "the proof has no verificationMethod URL")
@@ -284,7 +284,7 @@ def _verify_one(
     if domain is not None:
         _check_domain(proof.get("domain"), domain)
 
-    method = resolve_verification_method(vm_url, resolver, purpose=purpose)
+    method = resolve_verification_method(vm_url, resolver, purpose=expected_purpose)
     public_key = method.public_key
     suite.check_key_type(public_key.type, PROOF_VERIFICATION_ERROR)
     # Before canonicalizing: a malformed signature should cost nothing.
@@ -292,9 +292,7 @@ def _verify_one(
 
     options = {key: value for key, value in proof.items() if key != "proofValue"}
     cached = transformed.get(suite.canonicalization)
-    data = suite.hash_input(
-        unsecured, options, key_type=public_key.type, loader=loader, transformed_document=cached
-    )
+    data = suite.hash_input(unsecured, options, key_type=public_key.type, loader=loader, transformed_document=cached)
     transformed[suite.canonicalization] = data.canonical_document
     suite.verify_signature(data.hash_data, signature, public_key)
     return ProofResult(method, suite.name, dict(proof))
