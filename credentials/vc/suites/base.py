@@ -80,8 +80,9 @@ class Cryptosuite:
 
     name: ClassVar[str]
     key_types: ClassVar[frozenset[KeyType]]
-    #: Whether the secured proof repeats the document's ``@context`` (the JCS
-    #: suites do, so that the proof alone says which vocabulary it uses).
+    #: Whether the secured proof repeats the document's ``@context``. The JCS
+    #: suites' Create Proof algorithm and vectors do: with no JSON-LD processing,
+    #: that copy is what ties the signed bytes to the document's vocabulary.
     proof_carries_context: ClassVar[bool]
     #: Family of the canonicalization, so a verifier can reuse one transformation.
     canonicalization: ClassVar[str]
