@@ -45,14 +45,15 @@ def did_key_document(did: str) -> dict[str, Any]:
 
     A fresh dictionary every call, so callers may keep or change it freely.
     """
-    key = public_key_from_did_key(did)
+    public_key_from_did_key(did)  # validates, and is cached
+    # The method-specific id is the key's publicKeyMultibase, so reuse the string.
     fragment = did[len(_PREFIX):]
     vm_id = f"{did}#{fragment}"
     return {
         "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
         "id": did,
         "verificationMethod": [
-            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key.multibase()}
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": fragment}
         ],
         "authentication": [vm_id],
         "assertionMethod": [vm_id],

@@ -31,6 +31,7 @@ from .jwk import DidJwkResolver
 from .key import DidKeyResolver
 from .multibase import base58btc_decode
 from .syntax import did_method, require_did, split_did_url
+from .web import did_web_to_url
 
 __all__ = [
     "RELATIONSHIPS",
@@ -89,6 +90,7 @@ class _WebResolver:
         self._fetcher = fetcher
 
     def resolve(self, did: str) -> dict[str, Any]:
+        did_web_to_url(did)  # a malformed did:web is invalidDid whether or not fetching is on
         if self._fetcher is None:
             raise VCError(DID_NOT_FOUND, f"{did} is not hosted here and remote did:web resolution is off")
         return self._fetcher.resolve(did)

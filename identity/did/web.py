@@ -233,7 +233,7 @@ class _PinnedResponseSource:
         return io.BufferedReader(self._reader)
 
 
-Resolve = Callable[..., list[tuple[Any, ...]]]
+_GetAddrInfo = Callable[..., list[tuple[Any, ...]]]
 
 
 class WebDIDFetcher:
@@ -252,7 +252,7 @@ class WebDIDFetcher:
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
         ssl_context: ssl.SSLContext | None = None,
-        getaddrinfo: Resolve = socket.getaddrinfo,
+        getaddrinfo: _GetAddrInfo = socket.getaddrinfo,
     ) -> None:
         """Configure the guards; the defaults are the production policy."""
         if ssl_context is None:

@@ -290,6 +290,7 @@ def test_resolver_errors() -> None:
     for bad in ("", "did:", "did:web", "did:Web:x", "https://uni.example", "did:web:uni.example ", 5, None):
         assert _code(lambda: resolver.resolve(bad)) == DID_INVALID  # type: ignore[arg-type]
     assert _code(lambda: resolver.resolve("did:key:z" + "1" * 5000)) == DID_INVALID
+    assert _code(lambda: resolver.resolve("did:web:exa_mple.com")) == DID_INVALID
     assert _code(lambda: StaticResolver({}).resolve("did:web:uni.example")) == DID_NOT_FOUND
 
 
