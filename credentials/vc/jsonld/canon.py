@@ -17,8 +17,9 @@ from itertools import permutations
 from ..errors import PROOF_TRANSFORMATION_ERROR, VCError
 from .rdf import Quad
 
-DEFAULT_BUDGET = 5000
-"""Hash N-Degree Quads calls plus permutations allowed per canonicalization."""
+DEFAULT_BUDGET = 20000
+"""Work units allowed per canonicalization: each Hash N-Degree Quads call costs
+one unit per quad of its blank node, each permutation one unit."""
 
 
 class _BudgetExhausted(Exception):
@@ -57,8 +58,8 @@ class _Canonicalizer:
         self.canonical = _Issuer("_:c14n")
         self.budget = budget
 
-    def spend(self) -> None:
-        self.budget -= 1
+    def spend(self, units: int = 1) -> None:
+        self.budget -= units
         if self.budget < 0:
             raise _BudgetExhausted
 
@@ -93,7 +94,7 @@ class _Canonicalizer:
 
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         """Hash N-Degree Quads (§4.8)."""
-        self.spend()
+        self.spend(len(self.quads_of[node]))
         groups: dict[str, list[str]] = {}
         for quad in self.quads_of[node]:
             s, _, o, g = quad

@@ -1,0 +1,352 @@
+"""JSON-LD → canonical N-Quads: W3C vectors, a pyld cross-check corpus, safe mode, budget."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from credentials.vc.documents import BUNDLED
+from credentials.vc.errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, PROOF_TRANSFORMATION_ERROR, VCError
+from credentials.vc.jsonld import canonicalize, to_nquads, to_rdf
+from credentials.vc.jsonld.rdf import canonical_double, escape_literal
+
+pytestmark = pytest.mark.core
+
+TESTS = Path(__file__).resolve().parent.parent
+VECTORS = TESTS / "vectors"
+FIXTURES = TESTS / "fixtures"
+CORPUS = sorted((FIXTURES / "jsonld_corpus").glob("*.json")) + [FIXTURES / "diploma_ob3.json"]
+V2 = "https://www.w3.org/ns/credentials/v2"
+EX = "https://www.w3.org/ns/credentials/examples/v2"
+OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def credential(subject: dict[str, Any], *, context: list[Any] | None = None) -> dict[str, Any]:
+    return {
+        "@context": context or [V2, EX],
+        "id": "urn:uuid:0b8c6a55-3c1e-4b0e-9d5e-000000000001",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": subject,
+    }
+
+
+def error_of(document: Any, **kwargs: Any) -> VCError:
+    with pytest.raises(VCError) as err:
+        to_nquads(document, **kwargs)
+    return err.value
+
+
+# -- W3C vectors -----------------------------------------------------------------
+
+
+def test_eddsa_rdfc_2022_vectors_byte_for_byte() -> None:
+    expected = load(VECTORS / "vc-di-eddsa/eddsa-rdfc-2022_expected.json")
+    assert to_nquads(load(VECTORS / "vc-di-eddsa/unsigned.json")) == expected["canonicalDocument"]
+    config = load(VECTORS / "vc-di-eddsa/eddsa-rdfc-2022_proofConfigDataInt.json")
+    assert to_nquads(config) == expected["canonicalProofConfig"]
+
+
+def test_ecdsa_rdfc_2019_vectors_byte_for_byte() -> None:
+    expected = load(VECTORS / "vc-di-ecdsa/ecdsa-rdfc-2019-p256_expected.json")
+    unsigned = load(VECTORS / "vc-di-ecdsa/unsigned.json")
+    assert to_nquads(unsigned) == expected["canonicalDocument"]
+    signed = load(VECTORS / "vc-di-ecdsa/ecdsa-rdfc-2019-p256_signedECDSAP256.json")
+    config = {k: v for k, v in signed["proof"].items() if k != "proofValue"}
+    config["@context"] = signed["@context"]
+    assert to_nquads(config) == expected["canonicalProofConfig"]
+
+
+def test_signed_document_without_proof_equals_unsigned() -> None:
+    signed = load(VECTORS / "vc-di-eddsa/eddsa-rdfc-2022_signedDataInt.json")
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    expected = load(VECTORS / "vc-di-eddsa/eddsa-rdfc-2022_expected.json")
+    assert to_nquads(unsigned) == expected["canonicalDocument"]
+    # With the proof, the proof lands in its own blank-node graph.
+    with_proof = to_nquads(signed)
+    assert with_proof != expected["canonicalDocument"]
+    assert " _:c14n0 .\n" in with_proof
+
+
+# -- cross-check against pyld ------------------------------------------------------
+
+
+def _pyld_nquads(document: Any) -> str:
+    jsonld = pytest.importorskip("pyld.jsonld")
+
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(BUNDLED(url))}
+
+    return jsonld.normalize(
+        copy.deepcopy(document),
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader},
+    )
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
+def test_corpus_matches_pyld(path: Path) -> None:
+    document = load(path)
+    ours = to_nquads(document)
+    assert ours == _pyld_nquads(document)
+    assert ours.endswith("\n") and ours.count("\n") > 3
+    lines = ours.splitlines(keepends=True)
+    assert lines == sorted(lines)
+
+
+def test_diploma_has_the_expected_claims() -> None:
+    nquads = to_nquads(load(FIXTURES / "diploma_ob3.json"))
+    assert '<https://schema.org/name> "李明 / Li Ming" .' in nquads
+    assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#Achievement> ." in nquads
+    assert '"2026-07-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>' in nquads
+    assert "<https://www.w3.org/ns/credentials/status#statusListIndex> \"94567\" ." in nquads
+    assert "<https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential> ." in nquads
+
+
+def test_presentation_puts_each_credential_in_its_own_graph() -> None:
+    vp = load(FIXTURES / "jsonld_corpus/presentation.json")
+    quads = to_rdf(vp)
+    graphs = {g for *_, g in quads if g}
+    # two credentials, two credential proofs, one presentation proof
+    assert len(graphs) == 5
+    vc_quads = [q for q in quads if q[2] == "<https://www.w3.org/2018/credentials#VerifiableCredential>"]
+    assert len(vc_quads) == 2 and all(q[3] for q in vc_quads)
+
+
+# -- canonicalization properties -----------------------------------------------------
+
+
+def test_canonical_form_ignores_quad_order_and_blank_node_labels() -> None:
+    document = load(FIXTURES / "jsonld_corpus/symmetric_blank_nodes.json")
+    quads = to_rdf(document)
+    expected = canonicalize(quads)
+    rng = random.Random(7)
+    labels = sorted({t for q in quads for t in (q[0], q[2], q[3]) if t.startswith("_:")})
+    for _ in range(5):
+        shuffled = labels[:]
+        rng.shuffle(shuffled)
+        rename = dict(zip(labels, (f"_:q{i}" for i in range(len(shuffled)))))
+        rename = {old: rename[new] for old, new in zip(labels, shuffled)}
+        relabelled = [tuple(rename.get(t, t) for t in q) for q in quads]
+        rng.shuffle(relabelled)
+        assert canonicalize(relabelled) == expected  # type: ignore[arg-type]
+
+
+def test_duplicate_quads_count_once() -> None:
+    quads = to_rdf(load(VECTORS / "vc-di-eddsa/unsigned.json"))
+    assert canonicalize(quads + quads) == canonicalize(quads)
+
+
+def test_literal_escaping_is_canonical() -> None:
+    assert escape_literal('a"b\\c\nd\re\tf') == 'a\\"b\\\\c\\nd\\re\\tf'
+    assert escape_literal("\x00\x01\x1f\x7f") == "\\u0000\\u0001\\u001F\\u007F"
+    assert escape_literal("中文 🎓") == "中文 🎓"
+
+
+@pytest.mark.parametrize(
+    ("value", "lexical"),
+    [(1.1, "1.1E0"), (0.5, "5.0E-1"), (-2.5e-7, "-2.5E-7"), (1e21, "1.0E21"), (5.0, "5.0E0"), (123456.789, "1.23456789E5")],
+)
+def test_canonical_double(value: float, lexical: str) -> None:
+    assert canonical_double(value) == lexical
+
+
+def test_numbers_and_booleans() -> None:
+    nquads = to_nquads(credential({"id": "did:example:s", "a": 3, "b": 2.5, "c": True, "d": 10.0, "e": -0.0}))
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert f'"3"^^<{xsd}integer>' in nquads
+    assert f'"2.5E0"^^<{xsd}double>' in nquads
+    assert f'"true"^^<{xsd}boolean>' in nquads
+    # JSON-LD treats a float without a fractional part as an integer.
+    assert f'"10"^^<{xsd}integer>' in nquads
+    assert f'"0"^^<{xsd}integer>' in nquads
+
+
+def test_json_literal_is_jcs() -> None:
+    context = [V2, EX, {"data": {"@id": "https://example.org/data", "@type": "@json"}}]
+    doc = credential({"id": "did:example:s", "data": {"b": [1, 2.0, 1e-7], "a": "é\n", "c": None}}, context=context)
+    nquads = to_nquads(doc)
+    literal = '"{\\"a\\":\\"é\\\\n\\",\\"b\\":[1,2,1e-7],\\"c\\":null}"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON>'
+    assert literal in nquads
+
+
+def test_inline_context_language_and_list() -> None:
+    context = [
+        V2,
+        EX,
+        {"@language": "zh", "steps": {"@id": "https://example.org/steps", "@container": "@list"}},
+    ]
+    nquads = to_nquads(credential({"id": "did:example:s", "motto": "求是", "steps": ["一", "二"]}, context=context))
+    assert '"求是"@zh' in nquads
+    assert nquads.count("<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>") == 2
+    assert "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest> <http://www.w3.org/1999/02/22-rdf-syntax-ns#nil>" in nquads
+
+
+def test_repeated_calls_are_stable_and_do_not_mutate_input() -> None:
+    document = load(FIXTURES / "diploma_ob3.json")
+    before = json.dumps(document, sort_keys=True)
+    first = to_nquads(document)
+    for _ in range(3):
+        assert to_nquads(document) == first
+    assert json.dumps(document, sort_keys=True) == before
+
+
+# -- safe mode and JSON-LD errors -----------------------------------------------------------
+
+
+def test_undefined_term_is_an_error_naming_the_path() -> None:
+    doc = credential({"id": "did:example:s", "degree": {"name": "x"}}, context=[V2])
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR
+    assert "'degree'" in err.message and "$.credentialSubject" in err.message
+
+
+def test_undefined_top_level_term_is_an_error() -> None:
+    doc = credential({"id": "did:example:s"}, context=[V2])
+    doc["unknownClaim"] = "dropped?"
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "unknownClaim" in err.message
+
+
+def test_type_scoped_terms_do_not_reach_nested_nodes() -> None:
+    diploma = load(FIXTURES / "diploma_ob3.json")
+    # fieldOfStudy is defined only inside Achievement's type-scoped context.
+    diploma["credentialSubject"]["achievement"]["criteria"]["fieldOfStudy"] = "CS"
+    err = error_of(diploma)
+    assert err.code == MALFORMED_VALUE_ERROR
+    assert "fieldOfStudy" in err.message and "criteria" in err.message
+
+
+def test_relative_type_is_an_error() -> None:
+    doc = credential({"id": "did:example:s"}, context=[V2])
+    doc["type"] = ["VerifiableCredential", "AlumniCredential"]
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "AlumniCredential" in err.message
+
+
+def test_relative_id_is_an_error() -> None:
+    err = error_of(credential({"id": "students/42", "alumniOf": "PKU"}))
+    assert err.code == MALFORMED_VALUE_ERROR and "students/42" in err.message
+
+
+def test_relative_iri_value_is_an_error() -> None:
+    doc = credential({"id": "did:example:s"})
+    doc["issuer"] = "registrar"
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "issuer" in err.message
+
+
+def test_iri_with_space_is_an_error() -> None:
+    doc = credential({"id": "did:example:s"})
+    doc["issuer"] = "https://example.org/a b"
+    assert error_of(doc).code == MALFORMED_VALUE_ERROR
+
+
+def test_term_mapped_to_null_is_an_error() -> None:
+    context = [V2, EX, {"secret": None}]
+    err = error_of(credential({"id": "did:example:s", "secret": "x"}, context=context))
+    assert err.code == MALFORMED_VALUE_ERROR and "secret" in err.message
+
+
+def test_free_floating_value_is_an_error() -> None:
+    doc = {"@context": [V2, EX], "@graph": ["just a string"]}
+    assert error_of(doc).code == MALFORMED_VALUE_ERROR
+
+
+def test_unknown_context_is_a_loader_error() -> None:
+    doc = credential({"id": "did:example:s"}, context=[V2, "https://attacker.example/ctx.jsonld"])
+    err = error_of(doc)
+    assert err.code == PARSING_ERROR and "attacker.example" in err.message
+
+
+def test_inline_protected_term_redefinition_is_an_error() -> None:
+    context = [V2, {"VerifiableCredential": "https://attacker.example/Credential"}]
+    err = error_of(credential({"id": "did:example:s"}, context=context))
+    assert err.code == MALFORMED_VALUE_ERROR and "protected term redefinition" in err.message
+
+
+def test_protected_redefinition_between_bundled_contexts() -> None:
+    # The classic VC 1.1 + security/v2 clash: both protect Ed25519Signature2018.
+    doc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/v2"],
+        "id": "urn:uuid:1",
+        "type": "VerifiableCredential",
+        "issuer": "did:example:i",
+        "issuanceDate": "2020-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:s"},
+    }
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "Ed25519Signature2018" in err.message
+
+
+def test_context_nullification_with_protected_terms_is_an_error() -> None:
+    doc = credential({"id": "did:example:s", "@context": None, "alumniOf": "x"})
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "nullification" in err.message
+
+
+def test_invalid_type_value_is_an_error() -> None:
+    doc = credential({"id": "did:example:s"})
+    doc["type"] = ["VerifiableCredential", {"id": "x"}]
+    assert error_of(doc).code == MALFORMED_VALUE_ERROR
+
+
+def test_invalid_inline_context_is_an_error() -> None:
+    for bad in (42, {"term": 5}, {"@vocab": "relative"}, {"t": {"@id": "https://e.org/t", "@bogus": 1}}):
+        doc = credential({"id": "did:example:s"}, context=[V2, bad])
+        assert error_of(doc).code == MALFORMED_VALUE_ERROR, bad
+
+
+def test_custom_loader_serves_extra_context() -> None:
+    url = "https://registrar.pku.edu.cn/contexts/degree/v1"
+    loader = BUNDLED.with_documents({url: {"@context": {"gpa": {"@id": "https://registrar.pku.edu.cn/vocab#gpa"}}}})
+    doc = credential({"id": "did:example:s", "gpa": "3.72"}, context=[V2, url])
+    assert '<https://registrar.pku.edu.cn/vocab#gpa> "3.72"' in to_nquads(doc, loader=loader)
+    assert error_of(doc).code == PARSING_ERROR
+
+
+# -- canonicalization budget ------------------------------------------------------------------
+
+
+def clique(size: int) -> dict[str, Any]:
+    """Blank nodes all linked to each other: every first-degree hash is equal."""
+    nodes = [
+        {"@id": f"_:n{i}", "peer": [{"@id": f"_:n{j}"} for j in range(size) if j != i]} for i in range(size)
+    ]
+    return credential(nodes)  # type: ignore[arg-type]
+
+
+def test_small_symmetric_graph_canonicalizes() -> None:
+    assert to_nquads(clique(4)) == _pyld_nquads(clique(4))
+
+
+def test_poisoned_blank_node_graph_exhausts_budget_fast() -> None:
+    start = time.perf_counter()
+    err = error_of(clique(12))
+    elapsed = time.perf_counter() - start
+    assert err.code == PROOF_TRANSFORMATION_ERROR
+    assert "budget exhausted" in err.message
+    assert elapsed < 2.0
+
+
+def test_large_poisoned_graph_still_fails_fast() -> None:
+    start = time.perf_counter()
+    assert error_of(clique(120)).code == PROOF_TRANSFORMATION_ERROR
+    assert time.perf_counter() - start < 2.0
+
+
+def test_budget_is_configurable() -> None:
+    quads = to_rdf(clique(4))
+    with pytest.raises(VCError) as err:
+        canonicalize(quads, budget=3)
+    assert err.value.code == PROOF_TRANSFORMATION_ERROR
+    assert canonicalize(quads, budget=100_000) == to_nquads(clique(4))
