@@ -247,15 +247,12 @@ class _Walker:
         if datatype is not None and not is_absolute_iri(datatype):
             raise _fail(f"datatype {datatype!r} is not an absolute IRI")
         if isinstance(value, str):
-            if datatype is not None and datatype != XSD_STRING:
-                return f'"{escape_literal(value)}"^^<{datatype}>'
-            if language is not None and datatype is None:
-                return f'"{escape_literal(value)}"@{language}'
-            return f'"{escape_literal(value)}"'
-        if value is True or value is False:
+            text = escape_literal(value)
+            default = None
+        elif value is True or value is False:
             text = "true" if value else "false"
-            return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_BOOLEAN}'
-        if isinstance(value, (int, float)):
+            default = XSD_BOOLEAN
+        elif isinstance(value, (int, float)):
             if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
                 raise _fail("NaN and infinite numbers cannot be converted to RDF")
             if (
@@ -264,10 +261,20 @@ class _Walker:
                 or abs(value) >= 1e21
             ):
                 text = canonical_double(float(value))
-                return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_DOUBLE}'
-            text = str(int(value))
-            return f'"{text}"^^<{datatype}>' if datatype else f'"{text}"^^{XSD_INTEGER}'
-        raise _fail(f"value of type {type(value).__name__} is not JSON")
+                default = XSD_DOUBLE
+            else:
+                text = str(int(value))
+                default = XSD_INTEGER
+        else:
+            raise _fail(f"value of type {type(value).__name__} is not JSON")
+        if datatype is not None:
+            # Canonical N-Quads leaves xsd:string implicit.
+            return f'"{text}"' if datatype == XSD_STRING else f'"{text}"^^<{datatype}>'
+        if default is not None:
+            return f'"{text}"^^{default}'
+        if language is not None:
+            return f'"{text}"@{language}'
+        return f'"{text}"'
 
     def list_chain(
         self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, items: Any, graph: str
@@ -280,6 +287,11 @@ class _Walker:
             try:
                 if isinstance(item, list):
                     objects.append(self.list_chain(ctx, prop, tdef, item, graph))
+                elif isinstance(item, dict) and self.is_set_object(ctx, item):
+                    # A @set inside a list expands to an array, which a list
+                    # item turns into a nested list (as jsonld.js and pyld do).
+                    inner = next(v for k, v in item.items() if ctx.expand_key(k) == "@set")
+                    objects.append(self.list_chain(ctx, prop, tdef, inner, graph))
                 else:
                     objects.extend(self.expand(ctx, prop, tdef, item, graph))
             except _Located as exc:
@@ -296,6 +308,11 @@ class _Walker:
             emit((node, RDF_REST, nxt, graph))
             node = nxt
         return head
+
+    @staticmethod
+    def is_set_object(ctx: ActiveContext, item: dict) -> bool:
+        """True if ``item`` has an entry expanding to ``@set``."""
+        return any(ctx.expand_key(key) == "@set" for key in item if key != "@context")
 
     # -- maps --------------------------------------------------------------------
 
