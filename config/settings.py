@@ -227,6 +227,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # 4xx answers (a credential that did not verify is a 422) are normal
+        # traffic for a verification API; server errors are still logged.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # Database queries carry parameters, which may be personal data.
         "django.db.backends": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "identity": {"level": LOG_LEVEL},

@@ -277,3 +277,75 @@ def test_unsigned_presentation_does_not_verify(api: APIClient) -> None:
     assert body["verified"] is False
     assert body["document"] is None
     assert body["errors"]
+
+
+# --- signed here: VC-JWT strings and presentations ---------------------------------
+
+
+def _holder() -> Any:
+    from identity.did import did_key_from_public_key
+    from identity.keys import KeySigner, KeyType, PrivateKey
+
+    key = PrivateKey.generate(KeyType.ED25519)
+    did = did_key_from_public_key(key.public_key)
+    return did, KeySigner(key, f"{did}#{did.removeprefix('did:key:')}")
+
+
+def test_vc_jwt_string_verifies_with_all_checks(api: APIClient) -> None:
+    from credentials.vc import jose
+
+    did, signer = _holder()
+    credential = json.loads(json.dumps(VECTORS[0]["unsigned_doc"]))
+    credential["issuer"] = did
+    token = jose.issue_vc_jwt(credential, signer=signer)
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": token})
+    assert response.status_code == 200, response.content[:2000]
+    body = response.json()
+    assert body["verified"] is True
+    assert body["document"]["issuer"] == did
+
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    response = post_json(api, "/credentials/verify", {"verifiableCredential": tampered})
+    assert response.status_code == 422
+    assert response.json()["document"] is None
+
+
+def _signed_presentation(challenge: str, domain: str | None = None) -> dict:
+    from credentials.vc import suites
+
+    did, signer = _holder()
+    presentation = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": did,
+        "verifiableCredential": [VECTORS[0]["signed"]],
+    }
+    return suites.add_proof(
+        presentation,
+        signer=signer,
+        cryptosuite="eddsa-rdfc-2022",
+        proof_purpose="authentication",
+        challenge=challenge,
+        domain=domain,
+    )
+
+
+def test_signed_presentation_verifies(api: APIClient) -> None:
+    presentation = _signed_presentation("c-42", "verifier.example.com")
+    body = {
+        "verifiablePresentation": presentation,
+        "options": {"challenge": "c-42", "domain": "verifier.example.com", "checks": ["proof"]},
+    }
+    response = post_json(api, "/presentations/verify", body)
+    assert response.status_code == 200, response.content[:3000]
+    assert response.json()["verified"] is True
+
+
+def test_presentation_with_the_wrong_challenge(api: APIClient) -> None:
+    presentation = _signed_presentation("c-42")
+    body = {"verifiablePresentation": presentation, "options": {"challenge": "c-43", "checks": ["proof"]}}
+    response = post_json(api, "/presentations/verify", body)
+    assert response.status_code == 422, response.content[:3000]
+    result = response.json()
+    assert result["verified"] is False
+    assert errors.INVALID_CHALLENGE_ERROR in [e["code"] for e in result["errors"]]
