@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("credentials.urls")),
 ]
 
+handler400 = "config.views.handler400"
+handler403 = "config.views.handler403"
 handler404 = "config.views.handler404"
 handler500 = "config.views.handler500"

@@ -29,6 +29,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 API_PATH_PREFIXES = ("/credentials/", "/presentations/", "/1.0/", "/api/")
 
 # HTTP-level codes: not VC processing errors, so their type is about:blank.
+BAD_REQUEST = "BAD_REQUEST"
 NOT_FOUND = "NOT_FOUND"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
@@ -40,6 +41,7 @@ THROTTLED = "THROTTLED"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 HTTP_CODES = frozenset(
     {
+        BAD_REQUEST,
         NOT_FOUND,
         METHOD_NOT_ALLOWED,
         NOT_ACCEPTABLE,
@@ -166,6 +168,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         headers=headers,
         content_type=PROBLEM_CONTENT_TYPE,
     )
+
+
+def problem_400(request: HttpRequest) -> HttpResponse:
+    """The 400 body for an API path rejected by Django itself (a disallowed Host, ...)."""
+    return problem_response(400, BAD_REQUEST, "the request was rejected")
+
+
+def problem_403(request: HttpRequest) -> HttpResponse:
+    """The 403 body for an API path."""
+    return problem_response(403, PERMISSION_DENIED, "the request is not allowed")
 
 
 def problem_404(request: HttpRequest) -> HttpResponse:

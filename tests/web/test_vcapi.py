@@ -349,3 +349,9 @@ def test_presentation_with_the_wrong_challenge(api: APIClient) -> None:
     result = response.json()
     assert result["verified"] is False
     assert errors.INVALID_CHALLENGE_ERROR in [e["code"] for e in result["errors"]]
+
+
+def test_disallowed_host_on_an_api_path_is_a_problem(api: APIClient) -> None:
+    response = api.post("/credentials/verify", data="{}", content_type="application/json", HTTP_HOST="attacker.example")
+    body = assert_problem(response, 400, "BAD_REQUEST")
+    assert body["type"] == "about:blank"
