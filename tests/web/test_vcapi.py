@@ -355,3 +355,25 @@ def test_disallowed_host_on_an_api_path_is_a_problem(api: APIClient) -> None:
     response = api.post("/credentials/verify", data="{}", content_type="application/json", HTTP_HOST="attacker.example")
     body = assert_problem(response, 400, "BAD_REQUEST")
     assert body["type"] == "about:blank"
+
+
+def test_same_answers_under_asgi() -> None:
+    # ASGI hands the whole body over without a WSGI LimitedStream; the limits hold there too.
+    import asyncio
+
+    from django.test import AsyncClient
+
+    async def run() -> list[Any]:
+        client = AsyncClient()
+        big = b'{"verifiableCredential": "' + b"a" * (10 * 1024 * 1024) + b'"}'
+        good = json.dumps({"verifiableCredential": VECTORS[0]["signed"], "options": {"checks": ["proof"]}})
+        return [
+            await client.post("/credentials/verify", big, content_type="application/json"),
+            await client.post("/credentials/verify", "[" * 200_000, content_type="application/json"),
+            await client.post("/credentials/verify", good, content_type="application/json"),
+        ]
+
+    too_large, deep, verified = asyncio.run(run())
+    assert_problem(too_large, 413, "PAYLOAD_TOO_LARGE")
+    assert_problem(deep, 400, errors.PARSING_ERROR)
+    assert verified.status_code == 200
