@@ -350,3 +350,26 @@ def test_budget_is_configurable() -> None:
         canonicalize(quads, budget=3)
     assert err.value.code == PROOF_TRANSFORMATION_ERROR
     assert canonicalize(quads, budget=100_000) == to_nquads(clique(4))
+
+
+def test_cyclic_term_definitions_are_an_error() -> None:
+    context = [V2, {"a": "b:x", "b": "a:y"}]
+    assert error_of(credential({"id": "did:example:s"}, context=context)).code == MALFORMED_VALUE_ERROR
+
+
+def test_self_including_remote_context_is_an_error() -> None:
+    url = "https://example.org/loop"
+    loader = BUNDLED.with_documents({url: {"@context": [url]}})
+    doc = credential({"id": "did:example:s"}, context=[V2, url])
+    err = error_of(doc, loader=loader)
+    assert err.code == MALFORMED_VALUE_ERROR and "recursive" in err.message
+
+
+def test_keyword_like_key_is_an_error() -> None:
+    err = error_of(credential({"id": "did:example:s", "@future": "x"}))
+    assert err.code == MALFORMED_VALUE_ERROR and "@future" in err.message
+
+
+def test_unsupported_keyword_fails_closed() -> None:
+    doc = credential({"id": "did:example:s", "@reverse": {"knows": {"id": "did:example:t"}}})
+    assert error_of(doc).code == MALFORMED_VALUE_ERROR

@@ -39,7 +39,7 @@ _TERM_KEYS = frozenset(
     }
 )
 _MAX_REMOTE_DEPTH = 16
-_MAX_DERIVED = 512
+_MAX_DERIVED = 256
 
 # A JSON-LD syntax error inside a context (or a feature we refuse) and an
 # undefined-term style data loss share one code: the document is malformed.
@@ -51,9 +51,19 @@ def ctx_error(message: str) -> VCError:
     return VCError(_CTX_ERROR, f"invalid JSON-LD: {message}")
 
 
+_checked: dict[str, bool] = {}
+
+
 def is_absolute_iri(value: str) -> bool:
     """True if ``value`` is an absolute IRI safe to write in N-Quads."""
-    return _ABSOLUTE_IRI.match(value) is not None
+    found = _checked.get(value)
+    if found is None:
+        found = _ABSOLUTE_IRI.match(value) is not None
+        # Bounded: identifiers from documents pass through here too.
+        if len(_checked) >= 8192:
+            _checked.clear()
+        _checked[value] = found
+    return found
 
 
 def has_keyword_form(value: str) -> bool:
@@ -261,17 +271,13 @@ def process_context(
             document = active.loader(url)
             if not isinstance(document, dict) or "@context" not in document:
                 raise VCError(PARSING_ERROR, f"context document {url!r} has no @context")
-            inner = document["@context"]
-            # Memoised on the current result when it is the plain parent, which
-            # is the usual case of a list of context URLs.
-            if result is not active or not propagate:
-                result = process_context(
-                    result, inner, override_protected=False, propagate=True, remote=remote + (url,)
-                )
-            else:
-                result = process_context(
-                    result, inner, override_protected=False, propagate=True, remote=remote + (url,)
-                )
+            result = process_context(
+                result,
+                document["@context"],
+                override_protected=False,
+                propagate=True,
+                remote=remote + (url,),
+            )
             continue
         if not isinstance(item, dict):
             raise ctx_error("a local context must be an object, a string or null")

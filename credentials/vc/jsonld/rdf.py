@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from ..errors import MALFORMED_VALUE_ERROR, VCError
@@ -44,17 +45,16 @@ _ESCAPES = {
 for _code in list(range(0x20)) + [0x7F]:
     _ESCAPES.setdefault(chr(_code), f"\\u{_code:04X}")
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
-_NEEDS_ESCAPE = frozenset(_ESCAPES)
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 _NODE_KEYS_ONLY_ID = frozenset({"@id"})
 _VALUE_KEYS = frozenset({"@value", "@type", "@language", "@direction", "@index"})
 
 
 def escape_literal(value: str) -> str:
     """Escape a lexical form for canonical N-Quads (RDF 1.2 canonical N-Triples)."""
-    for ch in value:
-        if ch in _NEEDS_ESCAPE:
-            return value.translate(_ESCAPE_TABLE)
-    return value
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
+    return value.translate(_ESCAPE_TABLE)
 
 
 def canonical_double(value: float) -> str:
