@@ -80,8 +80,11 @@ def legacy_form(doc: dict[str, Any]) -> dict[str, Any]:
     legacy["issuanceDate"] = legacy.pop("validFrom", CREATED)
     if "validUntil" in legacy:
         legacy["expirationDate"] = legacy.pop("validUntil")
-    # didkit 0.3 has no Bitstring Status List context; the entry is not what is measured.
+    # didkit 0.3 has no Bitstring Status List context, and its bundled OB 3.0 context
+    # predates the 3.0.3 terms awardedDate and inLanguage: drop those three claims.
     legacy.pop("credentialStatus", None)
+    legacy.pop("awardedDate", None)
+    legacy.get("credentialSubject", {}).get("achievement", {}).pop("inLanguage", None)
     return legacy
 
 
@@ -106,7 +109,7 @@ class PyldEddsaRdfc:
         return hashlib.sha256(canon_proof.encode()).digest() + hashlib.sha256(canon_doc.encode()).digest()
 
     def issue(self, document: dict[str, Any]) -> dict[str, Any]:
-        from identity.did.multibase import b58encode  # type: ignore[attr-defined]
+        from identity.did.multibase import base58btc_encode as b58encode
 
         proof = {
             "type": "DataIntegrityProof",
@@ -119,7 +122,7 @@ class PyldEddsaRdfc:
         return {**document, "proof": {**proof, "proofValue": "z" + b58encode(signature)}}
 
     def verify(self, signed: dict[str, Any]) -> bool:
-        from identity.did.multibase import b58decode  # type: ignore[attr-defined]
+        from identity.did.multibase import base58btc_decode as b58decode
 
         document = {k: v for k, v in signed.items() if k != "proof"}
         proof = dict(signed["proof"])

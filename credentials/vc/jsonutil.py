@@ -23,20 +23,20 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _within(node: Any, remaining: int) -> bool:
+    if remaining == 0:
+        return False
+    for child in node.values() if type(node) is dict else node:
+        kind = type(child)
+        if (kind is dict or kind is list) and not _within(child, remaining - 1):
+            return False
+    return True
+
+
 def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:
     """Raise PARSING_ERROR when ``value`` nests deeper than ``max_depth``."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > max_depth:
-            raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    if isinstance(value, (dict, list)) and not _within(value, max_depth):
+        raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
 
 
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -64,7 +64,10 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
         raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels") from None
     except ValueError as exc:
         raise VCError(PARSING_ERROR, f"invalid JSON: {exc}") from None
-    check_depth(value, max_depth)
+    # A text with no more brackets than the limit cannot nest deeper than it:
+    # the usual case, and it saves walking the parsed tree.
+    if text.count("[") + text.count("{") > max_depth:
+        check_depth(value, max_depth)
     return value
 
 

@@ -38,6 +38,18 @@ def parse_datetime(value: Any, *, field: str, require_tz: bool = True) -> dateti
     match = _DATETIME.match(value)
     if match is None or (require_tz and match["tz"] is None):
         raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} is not an XML Schema dateTimeStamp")
+    fraction = match["fraction"]
+    if match["hour"] != "24" and len(match["year"]) == 4 and (fraction is None or len(fraction) <= 7):
+        # The common shape: let the C parser do the conversion.
+        try:
+            parsed = datetime.fromisoformat(value if match["tz"] else value + "Z")
+        except ValueError:
+            raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} is not a valid date and time") from None
+        if parsed.utcoffset() is not None and abs(parsed.utcoffset()) > timedelta(hours=14):  # type: ignore[operator]
+            raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} is not a valid date and time")
+        if match["year"] == "0000":
+            raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} has a year outside 0001-9999")
+        return parsed
     year = int(match["year"])
     if year < 1 or year > 9999:
         raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} has a year outside 0001-9999")

@@ -277,11 +277,26 @@ def verify_credential(
     kind, parsed = parse_input(credential)
     results: list[Check] = []
 
-    # Structure: for a JWT, the (not yet verified) payload is what the proof covers.
+    # For a JWT the signature is checked first (decoding the payload once), but the
+    # outcome is reported in the usual order; a token whose signature fails still
+    # gets its structure checked on the unverified payload.
+    jwt_outcome: _ProofOutcome | VCError | None = None
+    if kind == "jwt" and "proof" in wanted:
+        from . import jose
+
+        try:
+            jwt_result = jose.verify_vc_jwt(parsed, resolver=resolver, now=now)
+            vm = jwt_result.verification_method
+            jwt_outcome = _ProofOutcome(vm.controller, vm.id, jwt_result.credential, "vc+jwt")
+        except VCError as exc:
+            jwt_outcome = exc
+
+    # Structure: for a JWT, the payload is what the proof covers.
     try:
-        if kind == "jwt":
-            parts = parsed.split(".")
-            document = _b64url_json(parts[1])
+        if isinstance(jwt_outcome, _ProofOutcome):
+            document = jwt_outcome.document
+        elif kind == "jwt":
+            document = _b64url_json(parsed.split(".")[1])
         else:
             document = parsed
         model.check_credential(document)
@@ -296,13 +311,10 @@ def verify_credential(
     proof_ok = True
     if "proof" in wanted:
         try:
-            if kind == "jwt":
-                from . import jose
-
-                jwt_result = jose.verify_vc_jwt(parsed, resolver=resolver, now=now)
-                vm = jwt_result.verification_method
-                outcome = _ProofOutcome(vm.controller, vm.id, jwt_result.credential, "vc+jwt")
-                document = jwt_result.credential
+            if isinstance(jwt_outcome, VCError):
+                raise jwt_outcome
+            if isinstance(jwt_outcome, _ProofOutcome):
+                outcome = jwt_outcome
             else:
                 outcome = _verify_json_proof(
                     document, resolver=resolver, loader=loader, purpose="assertionMethod",
