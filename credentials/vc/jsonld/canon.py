@@ -36,12 +36,14 @@ class _Issuer:
         self.issued: dict[str, str] = issued if issued is not None else {}
 
     def issue(self, existing: str) -> str:
+        """The identifier issued for ``existing``, issuing the next one if new."""
         found = self.issued.get(existing)
         if found is None:
             found = self.issued[existing] = f"{self.prefix}{len(self.issued)}"
         return found
 
     def copy(self) -> _Issuer:
+        """An independent copy (permutations explore issuers in parallel)."""
         return _Issuer(self.prefix, dict(self.issued))
 
 
@@ -59,6 +61,7 @@ class _Canonicalizer:
         self.budget = budget
 
     def spend(self, units: int = 1) -> None:
+        """Charge ``units`` of work; abort when the budget is gone."""
         self.budget -= units
         if self.budget < 0:
             raise _BudgetExhausted

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from ..errors import MALFORMED_VALUE_ERROR, VCError
-from .context import ActiveContext, TermDef, context_key, expand_iri, has_keyword_form, is_absolute_iri
+from .context import ActiveContext, TermDef, expand_iri, is_absolute_iri
 
 Quad = tuple[str, str, str, str]
 """(subject, predicate, object, graph) as N-Quads terms; graph ``""`` is the default graph."""
@@ -46,7 +46,6 @@ for _code in list(range(0x20)) + [0x7F]:
     _ESCAPES.setdefault(chr(_code), f"\\u{_code:04X}")
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
-_NODE_KEYS_ONLY_ID = frozenset({"@id"})
 _VALUE_KEYS = frozenset({"@value", "@type", "@language", "@direction", "@index"})
 
 
@@ -174,10 +173,12 @@ class _Walker:
         self.labels: dict[str, str] = {}
 
     def bnode(self) -> str:
+        """A fresh blank node label."""
         self.counter += 1
         return f"_:b{self.counter}"
 
     def node_ref(self, iri: str | None, what: str) -> str:
+        """The N-Quads term for an expanded node identifier; relative IRIs are errors."""
         if iri is None:
             raise _fail(f"{what} is not a valid IRI")
         if iri[:2] == "_:":
@@ -409,6 +410,7 @@ class _Walker:
         keywords: dict[str, Any],
         properties: list[tuple[str, str, Any]],
     ) -> list[str]:
+        """The literal of a value object (``@value`` with ``@type``/``@language``)."""
         if properties or set(keywords) - _VALUE_KEYS:
             raise _fail("a value object has entries other than @value, @type, @language, @direction, @index")
         if prop is None or prop == "@graph":
@@ -573,6 +575,7 @@ class _Walker:
         return out
 
     def language_map(self, ctx: ActiveContext, value: dict) -> list[str]:
+        """Literals of a ``@container: @language`` map."""
         out: list[str] = []
         for lang, strings in value.items():
             expanded_lang = ctx.expand_key(lang)
@@ -629,4 +632,4 @@ def document_to_rdf(document: Any, root: ActiveContext) -> list[Quad]:
     return list(dict.fromkeys(walker.quads))
 
 
-__all__ = ["Quad", "document_to_rdf", "escape_literal", "canonical_double", "context_key", "has_keyword_form"]
+__all__ = ["Quad", "canonical_double", "document_to_rdf", "escape_literal"]
