@@ -185,3 +185,35 @@ def test_console_script_never_prints_a_traceback(tmp_path):
                            str(VECTORS / "vc-di-ecdsa/ecdsa-jcs-2019-p384_signedJCSECDSAP384.json")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_verify_with_status_lists(tmp_path):
+    from credentials.vc import status, suites
+    from identity.keys import KeySigner, PrivateKey
+
+    _, key = run_json("keygen")
+    (tmp_path / "k.json").write_text(json.dumps(key))
+    signer = KeySigner(PrivateKey.from_multibase(key["secretKeyMultibase"]), key["verificationMethod"])
+    list_url = "https://registrar.example.edu/status/1"
+    bits = status.new_bitstring(131_072)
+    status.set_status(bits, 7)
+    status_list = suites.add_proof(
+        status.build_status_list_credential(list_id=list_url, issuer=key["did"], purpose="revocation", bits=bits),
+        signer=signer, cryptosuite="eddsa-rdfc-2022")
+    (tmp_path / "list.json").write_text(json.dumps(status_list))
+    for index, expected_code, outcome in (("6", 0, "ok"), ("7", 1, "revoked")):
+        unsigned = json.loads((VECTORS / "vc-di-eddsa/unsigned.json").read_text())
+        unsigned["issuer"] = key["did"]
+        unsigned["credentialStatus"] = {"id": f"{list_url}#{index}", "type": "BitstringStatusListEntry",
+                                        "statusPurpose": "revocation", "statusListIndex": index,
+                                        "statusListCredential": list_url}
+        (tmp_path / "u.json").write_text(json.dumps(unsigned))
+        _, text = run("issue", "--key", tmp_path / "k.json", tmp_path / "u.json")
+        (tmp_path / "vc.json").write_text(text)
+        code, result = run_json("verify", "--now", NOW, "--status-list", tmp_path / "list.json", tmp_path / "vc.json")
+        check = next(c for c in result["checks"] if c["check"] == "status")
+        assert (code, check["outcome"]) == (expected_code, outcome), result
+        # Without the list the status is unknown, never ok.
+        code, result = run_json("verify", "--now", NOW, tmp_path / "vc.json")
+        check = next(c for c in result["checks"] if c["check"] == "status")
+        assert check["status"] == "skipped" and check["outcome"] == "unknown"
