@@ -50,6 +50,7 @@ from .errors import (
     VCError,
 )
 from .jsonutil import dumps, loads
+from .model import party_id
 
 if TYPE_CHECKING:
     from identity.did import DIDResolver, VerificationMethod
@@ -148,14 +149,6 @@ def b64url_decode(text: str, *, what: str = "value", code: str = PARSING_ERROR) 
 # --------------------------------------------------------------------------- issuing
 
 
-def _party_id(value: Any) -> str | None:
-    """The id of an ``issuer``/``holder`` value: a string or an object's ``id``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
-
 
 def _did_of(url: str) -> str:
     return url.split("#", 1)[0].split("?", 1)[0]
@@ -191,7 +184,7 @@ def issue_vc_jwt(credential: Mapping[str, Any], *, signer: Signer, kid: str | No
     if not isinstance(credential, Mapping):
         raise VCError(PROOF_GENERATION_ERROR, "the credential must be a JSON object")
     kid = _check_signer(signer, kid)
-    issuer = _party_id(credential.get("issuer"))
+    issuer = party_id(credential.get("issuer"))
     if issuer is None:
         raise VCError(PROOF_GENERATION_ERROR, "the credential has no issuer id")
     if _did_of(kid) != issuer:
@@ -224,7 +217,7 @@ def issue_vp_jwt(
         raise VCError(PROOF_GENERATION_ERROR, "a non-empty nonce is required")
     kid = _check_signer(signer, kid)
     if "holder" in presentation:
-        holder = _party_id(presentation["holder"])
+        holder = party_id(presentation["holder"])
         if holder is None or _did_of(kid) != holder:
             raise VCError(PROOF_GENERATION_ERROR, f"key {kid} does not belong to the holder")
     for claim in _FORBIDDEN_CLAIMS:
@@ -362,7 +355,7 @@ def _verify(
 
     # Bind the key to the issuer (holder) *before* resolving anything, so that a
     # token can make us resolve only the DID it claims to come from.
-    party = _party_id(payload.get(party_property)) if party_property in payload else None
+    party = party_id(payload.get(party_property)) if party_property in payload else None
     if party_property in payload and party is None:
         raise VCError(MALFORMED_VALUE_ERROR, f"{party_property} must be a URL or an object with an id")
     if party is None and party_property == "issuer":

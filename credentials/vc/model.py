@@ -133,11 +133,18 @@ def _check_types(document: Mapping[str, Any], required: str) -> list[str]:
     return listed
 
 
+def party_id(value: Any) -> str | None:
+    """The id of an ``issuer``/``holder`` value: the string itself or an object's ``id``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
 def issuer_id(credential: Mapping[str, Any]) -> str:
     """The issuer's identifier: the ``issuer`` URL or ``issuer.id``."""
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
+    issuer = party_id(credential.get("issuer"))
     if not is_url(issuer):
         raise VCError(MALFORMED_VALUE_ERROR, "issuer must be a URL or an object whose id is a URL")
     return issuer  # type: ignore[return-value]
@@ -234,10 +241,7 @@ def check_presentation(presentation: Any) -> int:
 
 def holder_id(presentation: Mapping[str, Any]) -> str | None:
     """The presentation's holder identifier, if it names one."""
-    holder = presentation.get("holder")
-    if isinstance(holder, Mapping):
-        holder = holder.get("id")
-    return holder if isinstance(holder, str) else None
+    return party_id(presentation.get("holder"))
 
 
 def validity_window(credential: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:

@@ -57,6 +57,7 @@ from .errors import (
     VCError,
 )
 from .jose import b64url_decode, b64url_encode
+from .model import party_id
 
 if TYPE_CHECKING:
     from identity.did import DIDResolver
@@ -321,13 +322,6 @@ def _types(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _party_id(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return value["id"]
-    return None
-
 
 def _parse_entry(entry: Mapping[str, Any]) -> _Entry:
     purpose = entry.get("statusPurpose")
@@ -391,10 +385,10 @@ def _verify_list(
             document = verify_vc_jwt(supplied, resolver=resolver, now=now).credential
         except VCError as exc:
             raise VCError(STATUS_VERIFICATION_ERROR, f"status list {url}: {exc.code}: {exc.message}") from None
-        list_issuer = _party_id(document.get("issuer"))
+        list_issuer = party_id(document.get("issuer"))
     elif isinstance(supplied, Mapping):
         document = dict(supplied)
-        list_issuer = _party_id(document.get("issuer"))
+        list_issuer = party_id(document.get("issuer"))
         if "proof" not in document:
             raise VCError(STATUS_VERIFICATION_ERROR, f"status list {url} is not signed")
         from .suites import verify_proofs
@@ -480,7 +474,7 @@ def check_status(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     raw_entries = _entries(credential)
-    issuer = _party_id(credential.get("issuer"))
+    issuer = party_id(credential.get("issuer"))
     verified: dict[str, _VerifiedList | VCError] = {}
     results: list[StatusResult] = []
     for raw in raw_entries:
