@@ -332,32 +332,9 @@ def cmd_verify_presentation(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if result.verified else EXIT_NOT_VERIFIED
 
 
-def resolution_result(did: str, resolver: Any) -> tuple[int, dict[str, Any]]:
-    """A DID resolution result (as the Universal Resolver returns it) and an HTTP-like status."""
-    from . import errors
-
-    try:
-        document = resolver.resolve(did)
-    except VCError as exc:
-        status = {errors.DID_INVALID: 400, errors.DID_NOT_FOUND: 404, errors.DID_METHOD_NOT_SUPPORTED: 501}.get(
-            exc.code, 500
-        )
-        return status, {
-            "@context": "https://w3id.org/did-resolution/v1",
-            "didDocument": None,
-            "didResolutionMetadata": {"error": exc.code, "errorMessage": exc.message},
-            "didDocumentMetadata": {},
-        }
-    return 200, {
-        "@context": "https://w3id.org/did-resolution/v1",
-        "didDocument": document,
-        "didResolutionMetadata": {"contentType": "application/did+ld+json", "did": {"didString": did,
-                                  "method": did.split(":")[1]}},
-        "didDocumentMetadata": {},
-    }
-
-
 def cmd_did_resolve(args: argparse.Namespace, out: TextIO) -> int:
+    from identity.did import resolution_result
+
     status, result = resolution_result(args.did, _resolver(args.did_doc, offline=not args.online))
     _emit(out, result)
     return EXIT_OK if status == 200 else (EXIT_UNUSABLE if status == 400 else EXIT_NOT_VERIFIED)

@@ -11,21 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from credentials.vc import errors
-from credentials.vc.errors import VCError
+from identity.did.resolver import DID_DOCUMENT_CONTENT_TYPE, resolution_result
 from identity.selectors import did_resolver
 
 RESOLUTION_CONTENT_TYPE = 'application/ld+json;profile="https://w3id.org/did-resolution"'
-DID_DOCUMENT_CONTENT_TYPE = "application/did+ld+json"
-RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1"
-
-# DID Resolution §"Errors" and the Universal Resolver's status codes.
-ERROR_STATUS = {
-    errors.DID_INVALID: 400,
-    errors.DID_NOT_FOUND: 404,
-    errors.DID_METHOD_NOT_SUPPORTED: 501,
-    errors.DID_INTERNAL_ERROR: 500,
-}
 
 
 class _JSONAlways(BaseContentNegotiation):
@@ -57,23 +46,7 @@ class DIDResolutionView(APIView):
     content_negotiation_class = _JSONAlways
 
     def get(self, request: Request, did: str) -> Response:
-        try:
-            document = did_resolver().resolve(did)
-        except VCError as exc:
-            code = exc.code if exc.code in ERROR_STATUS else errors.DID_INTERNAL_ERROR
-            body = {
-                "@context": RESOLUTION_CONTEXT,
-                "didDocument": None,
-                "didResolutionMetadata": {"error": code, "errorMessage": exc.message},
-                "didDocumentMetadata": {},
-            }
-            return Response(body, status=ERROR_STATUS[code], content_type=RESOLUTION_CONTENT_TYPE)
-        if _wants_bare_document(request):
-            return Response(document, content_type=DID_DOCUMENT_CONTENT_TYPE)
-        body = {
-            "@context": RESOLUTION_CONTEXT,
-            "didDocument": document,
-            "didResolutionMetadata": {"contentType": DID_DOCUMENT_CONTENT_TYPE},
-            "didDocumentMetadata": {},
-        }
-        return Response(body, content_type=RESOLUTION_CONTENT_TYPE)
+        status, result = resolution_result(did, did_resolver())
+        if status == 200 and _wants_bare_document(request):
+            return Response(result["didDocument"], content_type=DID_DOCUMENT_CONTENT_TYPE)
+        return Response(result, status=status, content_type=RESOLUTION_CONTENT_TYPE)

@@ -16,6 +16,7 @@ _EXPORTS = {
     "StaticResolver": "resolver",
     "VerificationMethod": "resolver",
     "resolve_verification_method": "resolver",
+    "resolution_result": "resolver",
     "RELATIONSHIPS": "resolver",
     "DidKeyResolver": "key",
     "did_key_document": "key",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         Resolver,
         StaticResolver,
         VerificationMethod,
+        resolution_result,
         resolve_verification_method,
     )
     from .syntax import is_did, split_did_url

@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from credentials.vc.errors import (
     DID_INTERNAL_ERROR,
+    DID_INVALID,
     DID_METHOD_NOT_SUPPORTED,
     DID_NOT_FOUND,
     INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
@@ -39,6 +40,7 @@ __all__ = [
     "Resolver",
     "StaticResolver",
     "VerificationMethod",
+    "resolution_result",
     "resolve_verification_method",
 ]
 
@@ -276,3 +278,40 @@ def resolve_verification_method(vm_url: str, resolver: DIDResolver, *, purpose: 
     return VerificationMethod(
         id=vm_url, controller=did, type=vm["type"], public_key=public_key, document=document, raw=vm
     )
+
+
+RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1"
+DID_DOCUMENT_CONTENT_TYPE = "application/did+ld+json"
+# DID Resolution §"Errors", with the HTTP statuses the Universal Resolver uses.
+RESOLUTION_ERROR_STATUS = {
+    DID_INVALID: 400,
+    DID_NOT_FOUND: 404,
+    DID_METHOD_NOT_SUPPORTED: 501,
+    DID_INTERNAL_ERROR: 500,
+}
+
+
+def resolution_result(did: str, resolver: DIDResolver) -> tuple[int, dict[str, Any]]:
+    """Resolve ``did`` into a DID resolution result and the HTTP status it maps to.
+
+    The result has the Universal Resolver's shape (``didDocument``,
+    ``didResolutionMetadata``, ``didDocumentMetadata``); on failure the document
+    is ``None`` and ``didResolutionMetadata.error`` carries the DID Resolution
+    error code. Never raises for a bad DID.
+    """
+    try:
+        document = resolver.resolve(did)
+    except VCError as exc:
+        code = exc.code if exc.code in RESOLUTION_ERROR_STATUS else DID_INTERNAL_ERROR
+        return RESOLUTION_ERROR_STATUS[code], {
+            "@context": RESOLUTION_CONTEXT,
+            "didDocument": None,
+            "didResolutionMetadata": {"error": code, "errorMessage": exc.message},
+            "didDocumentMetadata": {},
+        }
+    return 200, {
+        "@context": RESOLUTION_CONTEXT,
+        "didDocument": document,
+        "didResolutionMetadata": {"contentType": DID_DOCUMENT_CONTENT_TYPE},
+        "didDocumentMetadata": {},
+    }
