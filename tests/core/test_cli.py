@@ -217,3 +217,24 @@ def test_verify_with_status_lists(tmp_path):
         code, result = run_json("verify", "--now", NOW, tmp_path / "vc.json")
         check = next(c for c in result["checks"] if c["check"] == "status")
         assert check["status"] == "skipped" and check["outcome"] == "unknown"
+
+
+def test_extra_context_from_a_file(tmp_path):
+    _, key = run_json("keygen")
+    (tmp_path / "k.json").write_text(json.dumps(key))
+    url = "https://contexts.example.edu/graduate/v1"
+    (tmp_path / "ctx.json").write_text(json.dumps({"@context": {"@protected": True,
+                                                              "honours": "https://contexts.example.edu/graduate#honours"}}))
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2", url], "type": ["VerifiableCredential"],
+                  "issuer": key["did"], "credentialSubject": {"id": "did:example:1", "honours": "一等荣誉 First Class"}}
+    (tmp_path / "u.json").write_text(json.dumps(credential, ensure_ascii=False))
+    code, result = run_json("issue", "--key", tmp_path / "k.json", tmp_path / "u.json")
+    assert code == 2 and result["error"]["code"] == errors.PARSING_ERROR  # never fetched
+    ctx = f"{url}={tmp_path / 'ctx.json'}"
+    code, text = run("issue", "--key", tmp_path / "k.json", "--context", ctx, tmp_path / "u.json")
+    assert code == 0, text
+    (tmp_path / "vc.json").write_text(text)
+    code, result = run_json("verify", "--now", NOW, "--context", ctx, tmp_path / "vc.json")
+    assert code == 0, result
+    code, result = run_json("verify", "--now", NOW, tmp_path / "vc.json")
+    assert code == 1 and result["checks"][1]["code"] == errors.PARSING_ERROR
