@@ -282,12 +282,14 @@ def resolve_verification_method(vm_url: str, resolver: DIDResolver, *, purpose: 
 
 RESOLUTION_CONTEXT = "https://w3id.org/did-resolution/v1"
 DID_DOCUMENT_CONTENT_TYPE = "application/did+ld+json"
-# DID Resolution §"Errors", with the HTTP statuses the Universal Resolver uses.
+# DID Resolution §"Errors" with the Universal Resolver's HTTP statuses, except that
+# internalError is 502: here it always means the DID's own host failed us (timeout,
+# TLS, redirect, oversize, upstream 5xx), a gateway error rather than a crash.
 RESOLUTION_ERROR_STATUS = {
     DID_INVALID: 400,
     DID_NOT_FOUND: 404,
     DID_METHOD_NOT_SUPPORTED: 501,
-    DID_INTERNAL_ERROR: 500,
+    DID_INTERNAL_ERROR: 502,
 }
 
 

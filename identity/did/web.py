@@ -328,7 +328,9 @@ class WebDIDFetcher:
                 refused.append(sockaddr[0])
         if not vetted:
             if refused:
-                raise VCError(DID_INTERNAL_ERROR, f"refusing non-public address {refused[0]} for host {host}")
+                # The DID itself is the problem (it names a host inside some private
+                # network), so it is refused as bad input, not reported as our failure.
+                raise VCError(DID_INVALID, f"refusing non-public address {refused[0]} for host {host}")
             raise VCError(DID_NOT_FOUND, f"host {host} has no usable address")
         return vetted
 

@@ -485,7 +485,7 @@ def _fake_getaddrinfo(*addresses: str) -> Any:
 def test_fetcher_refuses_private_answers_before_connecting(answer: tuple[str, ...]) -> None:
     fetcher = WebDIDFetcher(getaddrinfo=_fake_getaddrinfo(*answer), timeout=0.5)
     started = time.monotonic()
-    assert _code(lambda: fetcher.resolve("did:web:issuer.example")) == DID_INTERNAL_ERROR
+    assert _code(lambda: fetcher.resolve("did:web:issuer.example")) == DID_INVALID
     assert time.monotonic() - started < 0.4  # refused, not timed out trying
 
 
@@ -695,8 +695,8 @@ def test_unreachable_vetted_address_falls_through_to_the_next(https_server: dict
 
 def test_loopback_refused_without_allow_private(https_server: dict[str, Any]) -> None:
     fetcher = _fetcher(https_server, allow_private=False)
-    assert _code(lambda: fetcher.resolve(_did(https_server))) == DID_INTERNAL_ERROR
-    assert _code(lambda: fetcher.fetch(f"https://127.0.0.1:{https_server['port']}/.well-known/did.json", did=_did(https_server))) == DID_INTERNAL_ERROR
+    assert _code(lambda: fetcher.resolve(_did(https_server))) == DID_INVALID
+    assert _code(lambda: fetcher.fetch(f"https://127.0.0.1:{https_server['port']}/.well-known/did.json", did=_did(https_server))) == DID_INVALID
 
 
 def test_http_scheme_refused(https_server: dict[str, Any]) -> None:

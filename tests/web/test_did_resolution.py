@@ -105,3 +105,13 @@ def test_post_is_not_allowed(api: APIClient) -> None:
     assert response.status_code == 405
     assert response["Content-Type"] == "application/problem+json"
     assert json.loads(response.content)["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize("did", ["did:web:127.0.0.1", "did:web:localhost", "did:web:10.1.2.3", "did:web:169.254.169.254"])
+def test_did_web_pointing_inside_a_private_network_is_bad_input(api: APIClient, did: str) -> None:
+    response = resolve(api, did)
+    assert response.status_code == 400, response.content
+    body = json.loads(response.content)
+    assert body["didDocument"] is None
+    assert body["didResolutionMetadata"]["error"] == "invalidDid"
+    assert "non-public address" in body["didResolutionMetadata"]["errorMessage"]
