@@ -21,7 +21,12 @@ def hosted_did_documents() -> Mapping[str, dict]:
 
 @lru_cache(maxsize=1)
 def did_resolver() -> Resolver:
-    """The process-wide resolver: did:key and did:jwk computed, did:web local first, then fetched."""
-    from identity.did import Resolver, WebDIDFetcher
+    """The process-wide resolver: did:key and did:jwk computed, did:web local first, then fetched.
 
-    return Resolver(local=hosted_did_documents(), fetcher=WebDIDFetcher())
+    Foreign did:web documents are cached for five minutes (failures for thirty
+    seconds), so a batch from one issuer costs one fetch and a dead host is not
+    waited on by every request.
+    """
+    from identity.did import CachedResolver, Resolver, WebDIDFetcher
+
+    return Resolver(local=hosted_did_documents(), fetcher=CachedResolver(WebDIDFetcher()))

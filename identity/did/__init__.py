@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "CachedResolver": "resolver",
     "DIDResolver": "resolver",
     "Resolver": "resolver",
     "StaticResolver": "resolver",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .key import DidKeyResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
     from .resolver import (
         RELATIONSHIPS,
+        CachedResolver,
         DIDResolver,
         Resolver,
         StaticResolver,

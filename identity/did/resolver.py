@@ -10,7 +10,10 @@ for the key behind a DID URL *for a purpose*, and gets either a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
@@ -36,6 +39,7 @@ from .web import did_web_to_url
 
 __all__ = [
     "RELATIONSHIPS",
+    "CachedResolver",
     "DIDResolver",
     "Resolver",
     "StaticResolver",
@@ -96,6 +100,63 @@ class _WebResolver:
         if self._fetcher is None:
             raise VCError(DID_NOT_FOUND, f"{did} is not hosted here and remote did:web resolution is off")
         return self._fetcher.resolve(did)
+
+
+class CachedResolver:
+    """A time-bounded cache in front of a slow resolver (the did:web fetcher).
+
+    Verifying many credentials of one foreign issuer must not fetch its DID
+    document each time, and a host that fails must not be hammered (nor make
+    every request wait out its timeout): documents are kept ``ttl`` seconds,
+    ``notFound``/``internalError`` answers ``negative_ttl`` seconds. At most
+    ``max_entries`` DIDs are kept; the oldest entry goes first. Malformed DIDs
+    are never cached (they fail before any I/O).
+    """
+
+    _NEGATIVE = frozenset({DID_NOT_FOUND, DID_INTERNAL_ERROR})
+
+    def __init__(
+        self,
+        inner: DIDResolver,
+        *,
+        ttl: float = 300.0,
+        negative_ttl: float = 30.0,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Wrap ``inner``; see the class docstring."""
+        self._inner = inner
+        self._ttl = ttl
+        self._negative_ttl = negative_ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any] | VCError]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """The cached answer for ``did`` while fresh, else the inner resolver's."""
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(did)
+        if entry is not None and entry[0] > now:
+            if isinstance(entry[1], VCError):
+                raise VCError(entry[1].code, entry[1].message)
+            return entry[1]
+        try:
+            document = self._inner.resolve(did)
+        except VCError as exc:
+            if exc.code in self._NEGATIVE:
+                self._store(did, now + self._negative_ttl, exc)
+            raise
+        self._store(did, now + self._ttl, document)
+        return document
+
+    def _store(self, did: str, expires: float, value: dict[str, Any] | VCError) -> None:
+        with self._lock:
+            self._entries[did] = (expires, value)
+            self._entries.move_to_end(did)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
 
 
 # Methods whose documents are computed from the DID itself: a local entry can
