@@ -28,6 +28,7 @@ from .errors import (
     MALFORMED_VALUE_ERROR,
     PARSING_ERROR,
     PROOF_VERIFICATION_ERROR,
+    RANGE_ERROR,
     STATUS_RETRIEVAL_ERROR,
     VCError,
 )
@@ -38,6 +39,9 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
 _ENVELOPED_PREFIXES = ("data:application/vc+jwt,", "data:application/vc+sd-jwt,")
+# Every embedded credential may cost DID resolutions and status checks: a bound
+# keeps one presentation (one request) from becoming a denial of service.
+MAX_PRESENTED_CREDENTIALS = 100
 
 
 @dataclass
@@ -379,6 +383,8 @@ def _embedded_credentials(presentation: Mapping[str, Any]) -> list[Any]:
     if value is None:
         return []
     entries = value if isinstance(value, list) else [value]
+    if len(entries) > MAX_PRESENTED_CREDENTIALS:
+        raise VCError(RANGE_ERROR, f"{len(entries)} credentials exceed the limit of {MAX_PRESENTED_CREDENTIALS} per presentation")
     out: list[Any] = []
     for entry in entries:
         if isinstance(entry, Mapping) and "EnvelopedVerifiableCredential" in (

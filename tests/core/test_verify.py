@@ -198,3 +198,21 @@ def test_enveloped_jwt_credential_in_a_presentation():
     result = verify_presentation(vp, resolver=RESOLVER, challenge="c-1", now=NOW)
     assert result.verified, result.as_dict()
     assert result.credentials[0].format == "vc+jwt"
+
+
+def test_bounds_on_proof_sets_and_presented_credentials():
+    from credentials.vc.suites.dataintegrity import MAX_PROOFS
+    from credentials.vc.verify import MAX_PRESENTED_CREDENTIALS
+
+    did, signer = new_signer()
+    signed = suites.add_proof(credential_for(did), signer=signer, cryptosuite="eddsa-jcs-2022")
+    crowded = {**signed, "proof": [signed["proof"]] * (MAX_PROOFS + 1)}
+    result = verify_credential(crowded, resolver=RESOLVER, now=NOW)
+    assert statuses(result)["proof"] == ("failed", errors.RANGE_ERROR)
+    assert verify_credential({**signed, "proof": [signed["proof"]] * MAX_PROOFS}, resolver=RESOLVER, now=NOW).verified
+    holder_did, holder = new_signer()
+    vp = suites.add_proof(
+        {**_presentation(holder_did, signed), "verifiableCredential": [signed] * (MAX_PRESENTED_CREDENTIALS + 1)},
+        signer=holder, cryptosuite="eddsa-jcs-2022", proof_purpose="authentication", challenge="c")
+    result = verify_presentation(vp, resolver=RESOLVER, challenge="c", now=NOW)
+    assert statuses(result)["structure"] == ("failed", errors.RANGE_ERROR)

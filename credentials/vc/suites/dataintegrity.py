@@ -26,6 +26,7 @@ from ..errors import (
     MALFORMED_VALUE_ERROR,
     PROOF_GENERATION_ERROR,
     PROOF_VERIFICATION_ERROR,
+    RANGE_ERROR,
     VCError,
 )
 from .base import Cryptosuite, decode_proof_value
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 PROOF_TYPE = "DataIntegrityProof"
+MAX_PROOFS = 16
 
 # XML Schema 1.1 dateTime (time zone optional), four-digit years only.
 _DATETIME = re.compile(
@@ -186,6 +188,9 @@ def verify_proofs(
     unsecured, proofs = _unsecured(document)
     if not proofs:
         raise VCError(PROOF_VERIFICATION_ERROR, "the document has no proof")
+    if len(proofs) > MAX_PROOFS:
+        # Each proof may cost a DID resolution: a bound keeps one request cheap.
+        raise VCError(RANGE_ERROR, f"a proof set of {len(proofs)} proofs exceeds the limit of {MAX_PROOFS}")
     moment = now if now is not None else datetime.now(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
