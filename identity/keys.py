@@ -475,9 +475,20 @@ class PrivateKey:
 class Signer(Protocol):
     """Anything that signs for a verification method: a local key, an HSM, a browser."""
 
-    verification_method: str
-    key_type: KeyType
-    algorithm: str
+    @property
+    def verification_method(self) -> str:
+        """The DID URL of the key that signs."""
+        ...
+
+    @property
+    def key_type(self) -> KeyType:
+        """The type of the key that signs."""
+        ...
+
+    @property
+    def algorithm(self) -> str:
+        """The JOSE ``alg`` of its signatures."""
+        ...
 
     def sign(self, data: bytes) -> bytes:
         """Sign ``data`` (raw Ed25519 / P1363 ECDSA signature)."""

@@ -38,6 +38,12 @@ def _run(factory: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, runner()).result()
 
 
+def _as_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise VCError(PROOF_GENERATION_ERROR, "didkit returned something other than a JSON object")
+    return value
+
+
 def _didkit() -> Any:
     import didkit  # imported lazily: a native module most callers never need
 
@@ -68,7 +74,7 @@ def issue(
         signed = _run(lambda: didkit.issue_credential(json.dumps(credential), json.dumps(options), jwk))
     except Exception as exc:  # didkit raises its own exception type with a message
         raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
-    return json.loads(signed)
+    return _as_object(json.loads(signed))
 
 
 def present(
@@ -94,7 +100,7 @@ def present(
         signed = _run(lambda: didkit.issue_presentation(json.dumps(presentation), json.dumps(options), jwk))
     except Exception as exc:
         raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
-    return json.loads(signed)
+    return _as_object(json.loads(signed))
 
 
 def verify(

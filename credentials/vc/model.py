@@ -45,7 +45,8 @@ def parse_datetime(value: Any, *, field: str, require_tz: bool = True) -> dateti
             parsed = datetime.fromisoformat(value if match["tz"] else value + "Z")
         except ValueError:
             raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} is not a valid date and time") from None
-        if parsed.utcoffset() is not None and abs(parsed.utcoffset()) > timedelta(hours=14):  # type: ignore[operator]
+        offset = parsed.utcoffset()
+        if offset is not None and abs(offset) > timedelta(hours=14):
             raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} is not a valid date and time")
         if match["year"] == "0000":
             raise VCError(MALFORMED_VALUE_ERROR, f"{field} {value!r} has a year outside 0001-9999")
@@ -137,8 +138,10 @@ def party_id(value: Any) -> str | None:
     """The id of an ``issuer``/``holder`` value: the string itself or an object's ``id``."""
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return value["id"]
+    if isinstance(value, Mapping):
+        ident = value.get("id")
+        if isinstance(ident, str):
+            return ident
     return None
 
 

@@ -151,7 +151,7 @@ def _skipped(name: str, message: str, code: str | None = None) -> Check:
     return Check(name, SKIPPED, code, message)
 
 
-def _proof_types(document: Mapping[str, Any]) -> list[str]:
+def _proof_types(document: Mapping[str, Any]) -> list[Any]:
     proof = document.get("proof")
     proofs = proof if isinstance(proof, list) else [proof]
     return [p.get("type") for p in proofs if isinstance(p, Mapping)]
@@ -387,9 +387,8 @@ def _embedded_credentials(presentation: Mapping[str, Any]) -> list[Any]:
         raise VCError(RANGE_ERROR, f"{len(entries)} credentials exceed the limit of {MAX_PRESENTED_CREDENTIALS} per presentation")
     out: list[Any] = []
     for entry in entries:
-        if isinstance(entry, Mapping) and "EnvelopedVerifiableCredential" in (
-            entry.get("type") if isinstance(entry.get("type"), list) else [entry.get("type")]
-        ):
+        kind = entry.get("type") if isinstance(entry, Mapping) else None
+        if "EnvelopedVerifiableCredential" in (kind if isinstance(kind, list) else [kind]):
             ident = entry.get("id")
             if isinstance(ident, str) and ident.startswith(_ENVELOPED_PREFIXES):
                 out.append(ident.split(",", 1)[1])

@@ -38,21 +38,40 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-if TYPE_CHECKING:
-    from .jwk import DidJwkResolver, did_jwk_document, did_jwk_from_public_key, public_key_from_did_jwk
-    from .key import DidKeyResolver, did_key_document, did_key_from_public_key, public_key_from_did_key
-    from .resolver import (
-        RELATIONSHIPS,
-        CachedResolver,
-        DIDResolver,
-        Resolver,
-        StaticResolver,
-        VerificationMethod,
-        resolution_result,
-        resolve_verification_method,
+if TYPE_CHECKING:  # the names, for type checkers (re-exported explicitly)
+    from .jwk import (
+        DidJwkResolver as DidJwkResolver,
+        did_jwk_document as did_jwk_document,
+        did_jwk_from_public_key as did_jwk_from_public_key,
+        public_key_from_did_jwk as public_key_from_did_jwk,
     )
-    from .syntax import is_did, split_did_url
-    from .web import WebDIDFetcher, build_did_web_document, did_web_from_host, did_web_to_url, is_public_address
+    from .key import (
+        DidKeyResolver as DidKeyResolver,
+        did_key_document as did_key_document,
+        did_key_from_public_key as did_key_from_public_key,
+        public_key_from_did_key as public_key_from_did_key,
+    )
+    from .resolver import (
+        CachedResolver as CachedResolver,
+        DIDResolver as DIDResolver,
+        RELATIONSHIPS as RELATIONSHIPS,
+        Resolver as Resolver,
+        StaticResolver as StaticResolver,
+        VerificationMethod as VerificationMethod,
+        resolution_result as resolution_result,
+        resolve_verification_method as resolve_verification_method,
+    )
+    from .syntax import (
+        is_did as is_did,
+        split_did_url as split_did_url,
+    )
+    from .web import (
+        WebDIDFetcher as WebDIDFetcher,
+        build_did_web_document as build_did_web_document,
+        did_web_from_host as did_web_from_host,
+        did_web_to_url as did_web_to_url,
+        is_public_address as is_public_address,
+    )
 
 
 def __getattr__(name: str) -> Any:

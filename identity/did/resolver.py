@@ -161,7 +161,7 @@ class CachedResolver:
 
 # Methods whose documents are computed from the DID itself: a local entry can
 # never override them, so a registry mistake cannot swap a self-certifying key.
-_COMPUTED = {"key": DidKeyResolver(), "jwk": DidJwkResolver()}
+_COMPUTED: dict[str, DIDResolver] = {"key": DidKeyResolver(), "jwk": DidJwkResolver()}
 
 
 class Resolver:

@@ -357,7 +357,8 @@ class WebDIDFetcher:
             raise VCError(DID_INTERNAL_ERROR, f"TLS with {host} failed: {last.reason or last}")
         if isinstance(last, TimeoutError) or last is None:
             raise VCError(DID_INTERNAL_ERROR, f"connecting to {host} timed out")
-        raise VCError(DID_INTERNAL_ERROR, f"could not connect to {host}: {last.strerror or last}")
+        reason = last.strerror if isinstance(last, OSError) else None
+        raise VCError(DID_INTERNAL_ERROR, f"could not connect to {host}: {reason or last}")
 
     def _exchange(self, sock: ssl.SSLSocket, host: str, port: int, path: str, deadline: float) -> tuple[int, bytes]:
         authority = host if port == 443 else f"{host}:{port}"

@@ -311,14 +311,14 @@ class _Walker:
         return head
 
     @staticmethod
-    def is_set_object(ctx: ActiveContext, item: dict) -> bool:
+    def is_set_object(ctx: ActiveContext, item: dict[str, Any]) -> bool:
         """True if ``item`` has an entry expanding to ``@set``."""
         return any(ctx.expand_key(key) == "@set" for key in item if key != "@context")
 
     # -- maps --------------------------------------------------------------------
 
     def object(
-        self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, element: dict, graph: str
+        self, ctx: ActiveContext, prop: str | None, tdef: TermDef | None, element: dict[str, Any], graph: str
     ) -> list[str]:
         """Expand a JSON object: node, value, list, set or graph object."""
         # Step 7: a type-scoped context does not reach into a new node object.
@@ -338,7 +338,7 @@ class _Walker:
         if "@context" in element:
             ctx = ctx.derive(element["@context"])
         type_ctx = ctx
-        entries: list[tuple[str, str, Any]] = []
+        entries: list[tuple[str, str | None, Any]] = []
         type_entries: list[tuple[str, Any]] = []
         for key, value in element.items():
             if key == "@context":
@@ -346,7 +346,7 @@ class _Walker:
             expanded = type_ctx.expand_key(key)
             if expanded == "@type":
                 type_entries.append((key, value))
-            entries.append((key, expanded, value))  # type: ignore[arg-type]
+            entries.append((key, expanded, value))
         if type_entries:
             type_entries.sort()
             for key, value in type_entries:
@@ -574,7 +574,7 @@ class _Walker:
             out.append(name)
         return out
 
-    def language_map(self, ctx: ActiveContext, value: dict) -> list[str]:
+    def language_map(self, ctx: ActiveContext, value: dict[str, Any]) -> list[str]:
         """Literals of a ``@container: @language`` map."""
         out: list[str] = []
         for lang, strings in value.items():
