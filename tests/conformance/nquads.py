@@ -18,9 +18,16 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([tbnrf\"'\\]))")
 _WS = " \t"
 _BNODE = re.compile(r"_:([A-Za-z0-9_\u00b7-\U000effff](?:[A-Za-z0-9_.\-\u00b7-\U000effff]*[A-Za-z0-9_\-\u00b7-\U000effff])?)")
 _LANG = re.compile(r"@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    if match.group(3):
+        return _ECHAR[match.group(3)]
+    return chr(int(match.group(1) or match.group(2), 16))
 
 
 def _decode_uchars(text: str) -> str:
@@ -142,6 +149,14 @@ def parse_nquads(text: str) -> list[Quad]:
             raise line.error("trailing characters")
         quads.append((subject, predicate, obj, graph))
     return quads
+
+
+def literal_value(term: str) -> str:
+    """The lexical form of an N-Quads literal term, escapes decoded."""
+    match = re.fullmatch(r'"((?:[^"\\\n\r]|\\.)*)"(?:\^\^<[^>]*>|@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)?', term)
+    if match is None:
+        raise ValueError(f"not a literal: {term!r}")
+    return _ESCAPE.sub(_unescape, match.group(1))
 
 
 def serialize_nquads(quads: list[Quad]) -> str:

@@ -1,0 +1,249 @@
+"""W3C JSON-LD 1.1 toRdf test suite against ``to_rdf`` (safe mode).
+
+Data: tests/conformance/data/json-ld-api (w3c/json-ld-api, see SOURCES.md).
+
+Our processor is a safe-mode subset, so every positive test is classified:
+
+* passes: our canonical N-Quads equal the canonicalized expected quads;
+* ``REJECTED_FEATURES``: uses a feature we refuse by design; must raise
+  ``MALFORMED_VALUE_ERROR`` naming it;
+* ``EXPECTS_DROPPING``: the expected output silently loses something the input
+  had; safe mode must raise ``MALFORMED_VALUE_ERROR`` instead;
+* ``NEEDS_DOCUMENT_BASE``: resolves relative IRIs against the test file's URL;
+  we have no document base, so these must fail closed (counted as skips);
+* ``ABSOLUTIZED``: the same, but only for context references; run with those
+  references made absolute against the test URL;
+* unsupported options (``UNSUPPORTED_OPTIONS``): skipped;
+* ``KNOWN_BUGS``: wrong output today, reported, not asserted.
+
+Negative tests must raise ``VCError`` (except ``ACCEPTED_INVALID``, reported);
+syntax tests must round-trip the literal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+
+from credentials.vc.errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, VCError
+from credentials.vc.jsonld import canonicalize, to_rdf
+from credentials.vc.jsonutil import loads
+from tests.conformance.nquads import literal_value, parse_nquads
+
+DATA = Path(__file__).resolve().parent / "data" / "json-ld-api"
+BASE = "https://w3c.github.io/json-ld-api/tests/"
+
+# Options whose semantics we do not implement: (option, value or None for any).
+UNSUPPORTED_OPTIONS: dict[tuple[str, Any], str] = {
+    ("produceGeneralizedRdf", True): "generalized RDF is not produced",
+    ("rdfDirection", "i18n-datatype"): "rdfDirection is always null",
+    ("rdfDirection", "compound-literal"): "rdfDirection is always null",
+    ("processingMode", "json-ld-1.0"): "JSON-LD 1.1 processing mode only",
+    ("specVersion", "json-ld-1.0"): "JSON-LD 1.0-only test",
+    ("base", None): "no base IRI option",
+    ("expandContext", None): "no expandContext option",
+}
+
+REJECTED_FEATURES: dict[str, str] = {
+    **dict.fromkeys(
+        "t0031 t0119 t0133 te037 te039 te042 te043 te049 te063 te064 te065 te066 te078 "
+        "te121 tpr38 tpr39".split(),
+        "@reverse",
+    ),
+    **dict.fromkeys("tc037 tc038 tin06 tn001 tn002 tn003 tn004 tn005 tn006 tn007 tn008".split(), "@nest"),
+    **dict.fromkeys("tso05 tso06 tso08 tso09 tso11".split(), "@import"),
+    **dict.fromkeys("tin01 tin02 tin03 tin04 tin05".split(), "@included"),
+    **dict.fromkeys(
+        "tc013 te085 te086 te087 te099 te100 te101 te106 te108 tm001 tm002 tm003 tm004 tm006 "
+        "tm007 tm008 tm011 tm012 tm015 tm016 tm017 tm018 tm019".split(),
+        "@id/@type maps",
+    ),
+    **dict.fromkeys("tpi06 tpi07 tpi08 tpi09 tpi10 tpi11".split(), "@index in term"),
+}
+
+EXPECTS_DROPPING: dict[str, str] = {
+    "tc014": "term undefined after type-scoped context nullification",
+    "tc018": "term undefined in a nested node after type-scoped nullification",
+    "te003": "unmapped property",
+    "te008": "value object with @language but no @value",
+    "te016": "terms undefined after @context: null",
+    "te032": "term mapped to null",
+    "te045": "top-level value object",
+    "te046": "free-floating value object in @graph",
+    "te047": "free-floating values in @set",
+    "te068": "blank node predicate",
+    "te119": "key of keyword form (@ignoreMe)",
+    "te122": "@id of keyword form (@ignoreMe)",
+    "tli12": "relative IRI against an invalid @base",
+    "tpr06": "term undefined after a scoped @context: null",
+    "tpr19": "term undefined after a scoped @context: null",
+    "tpr34": "key of keyword form (@ignoreMe)",
+    "tpr35": "key of keyword form (@ignoreMe)",
+    "tpr36": "term mapped to a keyword-form value",
+    "twf01": "subject IRI with a space",
+    "twf02": "predicate IRI with a space",
+    "twf03": "object IRI with a space",
+    "twf04": "type IRI with a space",
+    "twf05": "invalid language tag",
+    "twf07": "graph name IRI with a space",
+}
+
+NEEDS_DOCUMENT_BASE = frozenset(
+    "t0016 t0017 t0018 te005 te028 te029 te040 te048 te050 te051 te056 te057 te059 te060".split()
+)
+
+ABSOLUTIZED = frozenset("tc031 tc034 te126 te127 te128".split())
+
+KNOWN_BUGS: dict[str, str] = {
+    "t0128": "relative IRI resolution drops empty path segments (urljoin, not RFC 3986)",
+    "t0130": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
+    "t0131": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
+    "t0132": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
+    "te062": "dot segments after a network-path reference are not removed (urljoin)",
+    "te084": "[@graph, @index] container wraps a value that is already a graph object",
+    "te098": "[@graph, @index] container wraps a value that is already a graph object",
+    "te105": "[@graph, @index] container wraps a value that is already a graph object",
+    "te111": "vocab-relative key giving an IRI with two '#' is emitted, not rejected",
+    "te112": "vocab-relative key giving an IRI with two '#' is emitted, not rejected",
+    "tjs18": "@json value null is dropped instead of giving \"null\"^^rdf:JSON",
+    "tjs22": "@json value null is dropped instead of giving \"null\"^^rdf:JSON",
+}
+
+# Negative tests we accept today (reported): none changes the RDF of valid data.
+ACCEPTED_INVALID: dict[str, str] = {
+    "tc033": "an unused scoped context is not validated",
+    "ter31": "@index: true in a value object is ignored",
+    "tpr32": "redefinition of a protected @type is ignored",
+}
+
+
+def _absolutize(node: Any, base: str) -> Any:
+    """Rewrite relative context references in ``node`` against ``base``."""
+    if isinstance(node, list):
+        return [_absolutize(item, base) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "@context":
+            items = value if isinstance(value, list) else [value]
+            items = [urljoin(base, i) if isinstance(i, str) else _absolutize(i, base) for i in items]
+            value = items if isinstance(value, list) else items[0]
+        else:
+            value = _absolutize(value, base)
+        out[key] = value
+    return out
+
+
+class SuiteLoader:
+    """Serves the suite's remote contexts from the bundled files, nothing else."""
+
+    def __init__(self, *, absolutize: bool = False) -> None:
+        self.absolutize = absolutize
+        self.served: dict[str, Any] = {}
+
+    def __call__(self, url: str) -> dict[str, Any]:
+        found = self.served.get(url)
+        if found is None:
+            path = DATA / url[len(BASE) :]
+            if not url.startswith(BASE) or ".." in url[len(BASE) :] or not path.is_file():
+                raise VCError(PARSING_ERROR, f"not in the bundled test suite: {url}")
+            found = loads(path.read_text(encoding="utf-8"))
+            if self.absolutize:
+                found = _absolutize(found, url)
+            self.served[url] = found
+        return found
+
+
+LOADER = SuiteLoader()
+ABSOLUTE_LOADER = SuiteLoader(absolutize=True)
+
+
+def _manifest() -> list[dict[str, Any]]:
+    return json.loads((DATA / "toRdf-manifest.jsonld").read_text(encoding="utf-8"))["sequence"]
+
+
+def _unsupported(entry: dict[str, Any]) -> str | None:
+    for name, value in entry.get("option", {}).items():
+        reason = UNSUPPORTED_OPTIONS.get((name, value)) or UNSUPPORTED_OPTIONS.get((name, None))
+        if reason is not None:
+            return reason
+    return None
+
+
+def _params(kind: str) -> list[Any]:
+    params = []
+    for entry in _manifest():
+        if entry["@type"][0] != kind:
+            continue
+        test_id = entry["@id"].lstrip("#")
+        reason = _unsupported(entry)
+        if reason is None and test_id in KNOWN_BUGS:
+            reason = f"known bug (reported): {KNOWN_BUGS[test_id]}"
+        if reason is None and test_id in ACCEPTED_INVALID:
+            reason = f"accepted today (reported): {ACCEPTED_INVALID[test_id]}"
+        marks = [pytest.mark.skip(reason=reason)] if reason else []
+        params.append(pytest.param(test_id, entry, id=test_id, marks=marks))
+    return params
+
+
+def _input(entry: dict[str, Any]) -> Any:
+    return loads((DATA / entry["input"]).read_text(encoding="utf-8"))
+
+
+def _canonical_expected(entry: dict[str, Any]) -> str:
+    return canonicalize(parse_nquads((DATA / entry["expect"]).read_text(encoding="utf-8")))
+
+
+def test_classification_is_consistent() -> None:
+    entries = {e["@id"].lstrip("#"): e for e in _manifest()}
+    positive = {k for k, e in entries.items() if e["@type"][0] == "jld:PositiveEvaluationTest"}
+    negative = {k for k, e in entries.items() if e["@type"][0] == "jld:NegativeEvaluationTest"}
+    groups = [set(REJECTED_FEATURES), set(EXPECTS_DROPPING), NEEDS_DOCUMENT_BASE, ABSOLUTIZED, set(KNOWN_BUGS)]
+    for index, group in enumerate(groups):
+        assert group <= positive
+        for other in groups[index + 1 :]:
+            assert not group & other
+    assert set(ACCEPTED_INVALID) <= negative
+    assert (len(positive), len(negative), len(entries)) == (345, 106, 467)
+
+
+@pytest.mark.parametrize(("test_id", "entry"), _params("jld:PositiveEvaluationTest"))
+def test_positive(test_id: str, entry: dict[str, Any]) -> None:
+    document = _input(entry)
+    if test_id in REJECTED_FEATURES or test_id in EXPECTS_DROPPING or test_id in NEEDS_DOCUMENT_BASE:
+        with pytest.raises(VCError) as caught:
+            to_rdf(document, loader=LOADER)
+        assert caught.value.code == MALFORMED_VALUE_ERROR
+        if test_id in REJECTED_FEATURES:
+            assert REJECTED_FEATURES[test_id] in str(caught.value)
+        return
+    loader = LOADER
+    if test_id in ABSOLUTIZED:
+        document = _absolutize(document, BASE + entry["input"])
+        loader = ABSOLUTE_LOADER
+    assert canonicalize(to_rdf(document, loader=loader)) == _canonical_expected(entry)
+
+
+@pytest.mark.parametrize(("test_id", "entry"), _params("jld:NegativeEvaluationTest"))
+def test_negative(test_id: str, entry: dict[str, Any]) -> None:
+    with pytest.raises(VCError):
+        to_rdf(_input(entry), loader=LOADER)
+
+
+@pytest.mark.parametrize(("test_id", "entry"), _params("jld:PositiveSyntaxTest"))
+def test_literal_syntax(test_id: str, entry: dict[str, Any]) -> None:
+    document = _input(entry)
+    [node] = document
+    [(key, [value])] = [(k, v) for k, v in node.items() if k != "@id"]
+    nquads = canonicalize(to_rdf(document, loader=LOADER))
+    prefix = f"<{node['@id']}> <{key}> "
+    assert nquads.startswith(prefix) and nquads.endswith(" .\n") and nquads.count("\n") == 1
+    literal = nquads[len(prefix) : -3]
+    assert literal_value(literal) == value["@value"]
+    # Canonical escaping (checked against W3C bytes by rdf-canon test060c).
+    assert parse_nquads(nquads)[0][2] == literal
