@@ -156,6 +156,7 @@ class SuiteLoader:
             if self.absolutize:
                 found = _absolutize(found, url)
             self.served[url] = found
+        assert isinstance(found, dict)
         return found
 
 
@@ -164,7 +165,10 @@ ABSOLUTE_LOADER = SuiteLoader(absolutize=True)
 
 
 def _manifest() -> list[dict[str, Any]]:
-    return json.loads((DATA / "toRdf-manifest.jsonld").read_text(encoding="utf-8"))["sequence"]
+    sequence: list[dict[str, Any]] = json.loads(
+        (DATA / "toRdf-manifest.jsonld").read_text(encoding="utf-8")
+    )["sequence"]
+    return sequence
 
 
 def _unsupported(entry: dict[str, Any]) -> str | None:
