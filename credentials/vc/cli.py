@@ -9,6 +9,7 @@ output per line, all in one process.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -425,5 +426,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_UNUSABLE
 
 
+def console() -> None:
+    """The ``vc`` console script: :func:`main`, then exit with its status."""
+    code = main()
+    if "didkit" in sys.modules:
+        # didkit's Rust runtime keeps threads that crash CPython's finalization
+        # ("PyGILState_Release ... finalizing"), turning a success into SIGABRT:
+        # flush what we wrote and leave without finalizing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -17,7 +17,14 @@ from typing import Any, TypeVar
 
 from identity.keys import KeyType, PrivateKey
 
-from .errors import CRYPTOGRAPHIC_SECURITY_ERROR, PROOF_GENERATION_ERROR, PROOF_VERIFICATION_ERROR, VCError
+from .errors import (
+    CRYPTOGRAPHIC_SECURITY_ERROR,
+    INVALID_CHALLENGE_ERROR,
+    INVALID_DOMAIN_ERROR,
+    PROOF_GENERATION_ERROR,
+    PROOF_VERIFICATION_ERROR,
+    VCError,
+)
 
 SUITE = "Ed25519Signature2018"
 T = TypeVar("T")
@@ -120,6 +127,12 @@ def verify(
             PROOF_VERIFICATION_ERROR,
             f"proofPurpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}",
         )
+    # Checked here too, so that a replayed or misdirected presentation gets the
+    # Data Integrity codes rather than didkit's generic "No applicable proof".
+    if challenge is not None and proof.get("challenge") != challenge:
+        raise VCError(INVALID_CHALLENGE_ERROR, "the proof's challenge does not match")
+    if domain is not None and proof.get("domain") != domain:
+        raise VCError(INVALID_DOMAIN_ERROR, "the proof's domain does not match")
     didkit = _didkit()
     options: dict[str, Any] = {"proofPurpose": expected_purpose}
     if challenge is not None:

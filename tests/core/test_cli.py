@@ -238,3 +238,39 @@ def test_extra_context_from_a_file(tmp_path):
     assert code == 0, result
     code, result = run_json("verify", "--now", NOW, tmp_path / "vc.json")
     assert code == 1 and result["checks"][1]["code"] == errors.PARSING_ERROR
+
+
+def test_legacy_round_trip_through_the_console_script(tmp_path):
+    """didkit's runtime must not turn a success into a crash at exit."""
+    exe = str(Path(sys.executable).parent / "vc")
+
+    def vc(*argv):
+        proc = subprocess.run([exe, *map(str, argv)], capture_output=True, text=True, timeout=120)
+        assert "Fatal Python error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode, proc.stdout
+
+    _, key = vc("keygen")
+    (tmp_path / "issuer.json").write_text(key)
+    _, holder = vc("keygen")
+    (tmp_path / "holder.json").write_text(holder)
+    credential = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://www.w3.org/2018/credentials/examples/v1"],
+        "type": ["VerifiableCredential", "UniversityDegreeCredential"], "issuer": json.loads(key)["did"],
+        "issuanceDate": "2020-03-10T04:24:12Z",
+        "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21",
+                              "degree": {"type": "BachelorDegree", "name": "Bachelor of Science and Arts"}},
+    }
+    (tmp_path / "v11.json").write_text(json.dumps(credential))
+    code, signed = vc("issue", "--key", tmp_path / "issuer.json", "--suite", "ed25519-signature-2018", tmp_path / "v11.json")
+    assert code == 0 and json.loads(signed)["proof"]["type"] == "Ed25519Signature2018"
+    (tmp_path / "signed.json").write_text(signed)
+    code, result = vc("verify", "--now", NOW, tmp_path / "signed.json")
+    assert code == 0, result
+    code, vp = vc("present", "--key", tmp_path / "holder.json", "--challenge", "abc", "--suite",
+                  "ed25519-signature-2018", tmp_path / "signed.json")
+    assert code == 0, vp
+    (tmp_path / "vp.json").write_text(vp)
+    code, result = vc("verify-presentation", "--challenge", "abc", "--now", NOW, tmp_path / "vp.json")
+    assert code == 0, result
+    code, result = vc("verify-presentation", "--challenge", "replayed", "--now", NOW, tmp_path / "vp.json")
+    assert code == 1 and json.loads(result)["checks"][1]["code"] == errors.INVALID_CHALLENGE_ERROR
