@@ -99,11 +99,6 @@ NEEDS_DOCUMENT_BASE = frozenset(
 ABSOLUTIZED = frozenset("tc031 tc034 te126 te127 te128".split())
 
 KNOWN_BUGS: dict[str, str] = {
-    "t0128": "relative IRI resolution drops empty path segments (urljoin, not RFC 3986)",
-    "t0130": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
-    "t0131": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
-    "t0132": "relative IRI against a tag: @base is not resolved (urljoin) and is rejected",
-    "te062": "dot segments after a network-path reference are not removed (urljoin)",
     "te084": "[@graph, @index] container wraps a value that is already a graph object",
     "te098": "[@graph, @index] container wraps a value that is already a graph object",
     "te105": "[@graph, @index] container wraps a value that is already a graph object",

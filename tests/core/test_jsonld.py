@@ -14,6 +14,7 @@ import pytest
 from credentials.vc.documents import BUNDLED
 from credentials.vc.errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, PROOF_TRANSFORMATION_ERROR, VCError
 from credentials.vc.jsonld import canonicalize, to_nquads, to_rdf
+from credentials.vc.jsonld.iri import resolve_iri
 from credentials.vc.jsonld.rdf import canonical_double, escape_literal
 
 pytestmark = pytest.mark.core
@@ -373,3 +374,70 @@ def test_keyword_like_key_is_an_error() -> None:
 def test_unsupported_keyword_fails_closed() -> None:
     doc = credential({"id": "did:example:s", "@reverse": {"knows": {"id": "did:example:t"}}})
     assert error_of(doc).code == MALFORMED_VALUE_ERROR
+
+
+# -- regressions: bugs found against the W3C toRdf suite -----------------------------------
+
+P_ID = {"@id": "urn:ex:p", "@type": "@id"}
+
+
+def object_of_p(base: str, reference: str) -> str:
+    """The object IRI that ``reference`` (an @id-typed value) gets under ``@base``."""
+    doc = {"@context": {"@base": base, "p": P_ID}, "@id": "urn:ex:s", "p": reference}
+    nquads = to_nquads(doc)
+    prefix, suffix = "<urn:ex:s> <urn:ex:p> <", "> .\n"
+    assert nquads.startswith(prefix) and nquads.endswith(suffix) and nquads.count("\n") == 1
+    return nquads[len(prefix) : -len(suffix)]
+
+
+# RFC 3986 §5.4.1 and §5.4.2 (normal and abnormal examples), base http://a/b/c/d;p?q.
+RFC3986_EXAMPLES = {
+    "g:h": "g:h", "g": "http://a/b/c/g", "./g": "http://a/b/c/g", "g/": "http://a/b/c/g/",
+    "/g": "http://a/g", "//g": "http://g", "?y": "http://a/b/c/d;p?y", "g?y": "http://a/b/c/g?y",
+    "#s": "http://a/b/c/d;p?q#s", "g#s": "http://a/b/c/g#s", "g?y#s": "http://a/b/c/g?y#s",
+    ";x": "http://a/b/c/;x", "g;x": "http://a/b/c/g;x", "g;x?y#s": "http://a/b/c/g;x?y#s",
+    "": "http://a/b/c/d;p?q", ".": "http://a/b/c/", "./": "http://a/b/c/", "..": "http://a/b/",
+    "../": "http://a/b/", "../g": "http://a/b/g", "../..": "http://a/", "../../": "http://a/",
+    "../../g": "http://a/g", "../../../g": "http://a/g", "../../../../g": "http://a/g",
+    "/./g": "http://a/g", "/../g": "http://a/g", "g.": "http://a/b/c/g.", ".g": "http://a/b/c/.g",
+    "g..": "http://a/b/c/g..", "..g": "http://a/b/c/..g", "./../g": "http://a/b/g",
+    "./g/.": "http://a/b/c/g/", "g/./h": "http://a/b/c/g/h", "g/../h": "http://a/b/c/h",
+    "g;x=1/./y": "http://a/b/c/g;x=1/y", "g;x=1/../y": "http://a/b/c/y",
+    "g?y/./x": "http://a/b/c/g?y/./x", "g?y/../x": "http://a/b/c/g?y/../x",
+    "g#s/./x": "http://a/b/c/g#s/./x", "g#s/../x": "http://a/b/c/g#s/../x", "http:g": "http:g",
+}
+
+
+@pytest.mark.parametrize(("reference", "expected"), sorted(RFC3986_EXAMPLES.items()))
+def test_resolve_iri_rfc3986_examples(reference: str, expected: str) -> None:
+    assert resolve_iri("http://a/b/c/d;p?q", reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("base", "reference", "expected"),
+    [
+        # urljoin collapsed the empty segments and kept the dots; it ignored
+        # non-hierarchical schemes altogether (the reference stayed relative).
+        ("http://ab//de//ghi", "xyz", "http://ab//de//xyz"),
+        ("http://ab//de//ghi", "../xyz", "http://ab//de/xyz"),
+        ("http://example.com/", "//example.org/../x", "http://example.org/x"),
+        ("tag:example", "a", "tag:a"),
+        ("tag:example/foo", "a", "tag:example/a"),
+        ("did:example:123", "#key-1", "did:example:123#key-1"),
+        ("did:example:123#key-1", "#key-2", "did:example:123#key-2"),
+        ("urn:ex:a", "b", "urn:b"),
+        ("http://a", "b", "http://a/b"),
+    ],
+)
+def test_relative_iris_resolve_per_rfc3986(base: str, reference: str, expected: str) -> None:
+    assert resolve_iri(base, reference) == expected
+    assert object_of_p(base, reference) == expected
+
+
+def test_relative_base_resolves_per_rfc3986() -> None:
+    doc = {
+        "@context": [{"@base": "http://ab//de//ghi"}, {"@base": "../x/", "p": P_ID}],
+        "@id": "urn:ex:s",
+        "p": "y",
+    }
+    assert to_nquads(doc) == "<urn:ex:s> <urn:ex:p> <http://ab//de/x/y> .\n"

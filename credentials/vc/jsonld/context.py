@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import urljoin
 
 from ..errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, VCError
+from .iri import resolve_iri
 
 KEYWORDS = frozenset(
     {
@@ -230,7 +230,7 @@ def expand_iri(
     if vocab and active.vocab is not None:
         return active.vocab + value
     if document_relative and active.base is not None:
-        return urljoin(active.base, value)
+        return resolve_iri(active.base, value)
     return value
 
 
@@ -265,7 +265,7 @@ def process_context(
             if not is_absolute_iri(url):
                 if result.base is None:
                     raise ctx_error(f"relative context URL {url!r} with no base IRI")
-                url = urljoin(result.base, url)
+                url = resolve_iri(result.base, url)
             if url in remote or len(remote) >= _MAX_REMOTE_DEPTH:
                 raise ctx_error(f"recursive context inclusion of {url!r}")
             document = active.loader(url)
@@ -299,7 +299,7 @@ def _apply_definition(
         elif isinstance(base, str) and is_absolute_iri(base):
             result.base = base
         elif isinstance(base, str) and result.base is not None:
-            result.base = urljoin(result.base, base)
+            result.base = resolve_iri(result.base, base)
         else:
             raise ctx_error(f"invalid base IRI {base!r}")
     if "@vocab" in ctx:
