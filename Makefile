@@ -6,6 +6,9 @@ PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lianzheng-installed
+# The interop tests' independent implementations (tests/interop/peer.mjs), from
+# the npm lock; reinstalled only when package.json or package-lock.json change.
+NPM_STAMP := node_modules/.lianzheng-npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers for each test run (the CI machine has 2 cores).
@@ -13,7 +16,7 @@ JOBS ?= 2
 
 .PHONY: run test test-core test-web bench lint install clean
 
-install: $(STAMP)
+install: $(STAMP) $(NPM_STAMP)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +25,10 @@ $(STAMP): requirements/lock.txt requirements/build.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements/build.txt
 	$(PY) -m pip install --quiet --require-hashes -r requirements/lock.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
 run: $(STAMP)
@@ -36,15 +43,16 @@ run: $(STAMP)
 	@echo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-# The pure core first, without Django; then every other test directory with the
+# The pure core first, without Django (with the interop tests against independent
+# implementations in node); then every other test directory with the
 # Django settings (tests/web/django_env.py provides the test environment).
 test: test-core test-web
 
-test-core: $(STAMP)
-	$(PY) -m pytest -p no:django -n $(JOBS) tests/core
+test-core: $(STAMP) $(NPM_STAMP)
+	$(PY) -m pytest -p no:django -n $(JOBS) tests/core tests/interop
 
 test-web: $(STAMP)
-	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests --ignore=tests/core
+	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests --ignore=tests/core --ignore=tests/interop
 
 bench: $(STAMP)
 	$(PY) bench/run.py

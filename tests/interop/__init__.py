@@ -1,0 +1,1 @@
+"""Interoperability tests: Lianzheng's core against independent implementations (node, see peer.mjs)."""
