@@ -441,3 +441,21 @@ def test_relative_base_resolves_per_rfc3986() -> None:
         "p": "y",
     }
     assert to_nquads(doc) == "<urn:ex:s> <urn:ex:p> <http://ab//de/x/y> .\n"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        # @vocab "…v#" + key "#frag" would give "…v##frag": JSON-LD drops the
+        # property (not an IRI); safe mode must refuse rather than sign it.
+        {"@context": {"@vocab": "http://example.com/v#"}, "@id": "http://example.com/s", "#frag": "x"},
+        {"@id": "http://example.com/s#a#b", "http://example.com/p": "x"},
+        {"@id": "http://example.com/s", "@type": "http://example.com/T#a#b"},
+        {"@context": {"p": P_ID}, "@id": "http://example.com/s", "p": "http://example.com/o#a#b"},
+        {"@id": "http://example.com/s", "http://example.com/p": {"@value": "x", "@type": "http://e.org/d#a#b"}},
+    ],
+)
+def test_iri_with_two_hashes_is_an_error(document: dict[str, Any]) -> None:
+    err = error_of(document)
+    assert err.code == MALFORMED_VALUE_ERROR
+    assert "#a#b" in err.message or "##frag" in err.message

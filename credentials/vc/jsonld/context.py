@@ -29,7 +29,12 @@ KEYWORDS = frozenset(
     }
 )
 _KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]*$")
+# RFC 3987-ish: a scheme, then no space, control or ``<>"{}|\^`` characters,
+# and at most one "#" (a second one, e.g. from ``@vocab`` "v#" + key "#frag",
+# is not an IRI; JSON-LD drops such a term and safe mode rejects it).
+_ABSOLUTE_IRI = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`#]*(?:#[^\x00-\x20<>\"{}|\\^`#]*)?$"
+)
 _GEN_DELIMS = frozenset(":/?#[]@")
 _CONTAINERS = frozenset({"@graph", "@id", "@index", "@language", "@list", "@set", "@type"})
 _TERM_KEYS = frozenset(
@@ -55,7 +60,11 @@ _checked: dict[str, bool] = {}
 
 
 def is_absolute_iri(value: str) -> bool:
-    """True if ``value`` is an absolute IRI safe to write in N-Quads."""
+    """True if ``value`` is an absolute IRI safe to write in N-Quads (memoised).
+
+    A scheme, then no whitespace, control character, ``<>"{}|^``, backslash or
+    backtick, and at most one ``#``.
+    """
     found = _checked.get(value)
     if found is None:
         found = _ABSOLUTE_IRI.match(value) is not None
