@@ -11,8 +11,9 @@ Our processor is a safe-mode subset, so every positive test is classified:
   had; safe mode must raise ``MALFORMED_VALUE_ERROR`` instead;
 * ``NEEDS_DOCUMENT_BASE``: resolves relative IRIs against the test file's URL;
   we have no document base, so these must fail closed (counted as skips);
-* ``ABSOLUTIZED``: the same, but only for context references; run with those
-  references made absolute against the test URL;
+* ``ABSOLUTIZED``: the same, but only for context references: as given they
+  must fail closed; then they run with those references made absolute
+  against the test URL;
 * unsupported options (``UNSUPPORTED_OPTIONS``): skipped;
 * ``KNOWN_BUGS``: wrong output today, reported, not asserted.
 
@@ -223,6 +224,12 @@ def test_positive(test_id: str, entry: dict[str, Any]) -> None:
         return
     loader = LOADER
     if test_id in ABSOLUTIZED:
+        # As given, the relative reference needs the document's URL (not
+        # @base, which tc031 sets to mislead): it must fail closed.
+        with pytest.raises(VCError) as caught:
+            to_rdf(document, loader=LOADER)
+        assert caught.value.code == MALFORMED_VALUE_ERROR
+        assert "relative context reference" in str(caught.value)
         document = _absolutize(document, BASE + entry["input"])
         loader = ABSOLUTE_LOADER
     assert canonicalize(to_rdf(document, loader=loader)) == _canonical_expected(entry)

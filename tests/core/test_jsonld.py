@@ -459,3 +459,22 @@ def test_iri_with_two_hashes_is_an_error(document: dict[str, Any]) -> None:
     err = error_of(document)
     assert err.code == MALFORMED_VALUE_ERROR
     assert "#a#b" in err.message or "##frag" in err.message
+
+
+def test_relative_context_reference_is_an_error_not_resolved_against_base() -> None:
+    asked: list[str] = []
+    served = BUNDLED.with_documents({"https://example.org/a/ctx.jsonld": {"@context": {"p": "https://e.org/p"}}})
+
+    def loader(url: str) -> Any:
+        asked.append(url)
+        return served(url)
+
+    # Before: resolved against @base, so the loader served https://example.org/a/ctx.jsonld.
+    doc = {"@context": [{"@base": "https://example.org/a/"}, "ctx.jsonld"], "@id": "https://example.org/s", "p": "x"}
+    err = error_of(doc, loader=loader)
+    assert err.code == MALFORMED_VALUE_ERROR and "relative context reference 'ctx.jsonld'" in err.message
+    assert asked == []
+    # A relative reference inside a remote context fails closed as well.
+    nested = BUNDLED.with_documents({"https://example.org/a/main": {"@context": ["ctx.jsonld"]}})
+    err = error_of({"@context": "https://example.org/a/main", "@id": "https://example.org/s"}, loader=nested)
+    assert err.code == MALFORMED_VALUE_ERROR and "in remote context 'https://example.org/a/main'" in err.message

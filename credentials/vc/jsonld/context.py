@@ -8,7 +8,9 @@ same kind of credential twice costs dictionary look-ups only. Key expansions
 
 Features outside what credentials need (``@import``, ``@reverse``, ``@nest``,
 ``@index`` on a term, ``@id``/``@type`` maps) fail closed with
-``MALFORMED_VALUE_ERROR`` rather than being ignored.
+``MALFORMED_VALUE_ERROR`` rather than being ignored. So does a context referenced
+by a relative URL: JSON-LD resolves it against the referring document's URL
+(not ``@base``), and the documents we process have none.
 """
 
 from __future__ import annotations
@@ -272,9 +274,18 @@ def process_context(
         if isinstance(item, str):
             url = item
             if not is_absolute_iri(url):
-                if result.base is None:
-                    raise ctx_error(f"relative context URL {url!r} with no base IRI")
-                url = resolve_iri(result.base, url)
+                # JSON-LD resolves a context reference against the URL of the
+                # document holding it, never against @base. Documents we verify
+                # have no URL, and scoped contexts forget where they were
+                # defined, so relative references fail closed everywhere
+                # (MALFORMED_VALUE_ERROR, like other relative IRIs that would
+                # need a document URL) rather than being resolved half the time.
+                where = f"in remote context {remote[-1]!r}" if remote else "in the document"
+                raise ctx_error(
+                    f"relative context reference {url!r} {where}: contexts must be referenced "
+                    "by absolute URL (a relative one resolves against the referring "
+                    "document's URL, never @base)"
+                )
             if url in remote or len(remote) >= _MAX_REMOTE_DEPTH:
                 raise ctx_error(f"recursive context inclusion of {url!r}")
             document = active.loader(url)
