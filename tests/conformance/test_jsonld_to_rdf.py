@@ -105,8 +105,6 @@ KNOWN_BUGS: dict[str, str] = {
     "te084": "[@graph, @index] container wraps a value that is already a graph object",
     "te098": "[@graph, @index] container wraps a value that is already a graph object",
     "te105": "[@graph, @index] container wraps a value that is already a graph object",
-    "tjs18": "@json value null is dropped instead of giving \"null\"^^rdf:JSON",
-    "tjs22": "@json value null is dropped instead of giving \"null\"^^rdf:JSON",
 }
 
 # Negative tests we accept today (reported): none changes the RDF of valid data.

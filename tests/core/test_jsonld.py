@@ -478,3 +478,28 @@ def test_relative_context_reference_is_an_error_not_resolved_against_base() -> N
     nested = BUNDLED.with_documents({"https://example.org/a/main": {"@context": ["ctx.jsonld"]}})
     err = error_of({"@context": "https://example.org/a/main", "@id": "https://example.org/s"}, loader=nested)
     assert err.code == MALFORMED_VALUE_ERROR and "in remote context 'https://example.org/a/main'" in err.message
+
+
+JSON_NULL = '<http://example.org/s> <http://example.org/e> "null"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON> .\n'
+
+
+def test_json_null_is_a_json_literal_not_dropped() -> None:
+    context = {"e": {"@id": "http://example.org/e", "@type": "@json"}}
+    compact = {"@context": context, "@id": "http://example.org/s", "e": None}
+    expanded = {"@id": "http://example.org/s", "http://example.org/e": {"@value": None, "@type": "@json"}}
+    assert to_nquads(compact) == JSON_NULL
+    assert to_nquads(expanded) == JSON_NULL
+    # "e": null and a missing "e" must not canonicalize (and so sign) alike.
+    missing = {"@context": context, "@id": "http://example.org/s"}
+    assert to_nquads(missing) == ""
+    # A null in a JSON value stays inside the literal.
+    inner = {"@context": context, "@id": "http://example.org/s", "e": [None, {"a": None}]}
+    assert '"[null,{\\"a\\":null}]"^^' in to_nquads(inner)
+
+
+def test_plain_null_is_still_no_value() -> None:
+    # As in JSON-LD and other implementations' safe modes: null is "no value".
+    doc = {"@context": {"p": "http://example.org/p"}, "@id": "http://example.org/s", "p": None}
+    assert to_nquads(doc) == ""
+    doc["p"] = {"@value": None}
+    assert to_nquads(doc) == ""

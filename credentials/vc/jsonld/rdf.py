@@ -426,7 +426,7 @@ class _Walker:
             datatype = expand_iri(type_ctx, raw, vocab=True, document_relative=True)
             if datatype is None or (datatype != "@json" and not is_absolute_iri(datatype)):
                 raise _fail(f"value @type {raw!r} is not an absolute IRI")
-        if value is None:
+        if value is None and datatype != "@json":
             return []
         language = None
         if "@language" in keywords:
@@ -505,10 +505,13 @@ class _Walker:
                 emit((subject, RDF_TYPE, self.node_ref(iri, "@type"), graph))
         terms = ctx.terms
         for key, iri, value in properties:
-            if value is None:
+            tdef = terms.get(key)
+            if value is None and (tdef is None or tdef.type != "@json"):
+                # null means "no value" in JSON-LD, except for an @json term,
+                # where it is the JSON literal null (a signature must tell
+                # "e": null from a missing "e").
                 continue
             predicate = f"<{iri}>"
-            tdef = terms.get(key)
             try:
                 for obj in self.property_values(ctx, key, tdef, value, graph):
                     emit((subject, predicate, obj, graph))
