@@ -1,0 +1,289 @@
+"""JSON-LD → RDFC-1.0 edge cases, ours against Digital Bazaar's cryptosuite canonize.
+
+Every document here is canonicalized by both implementations (theirs: the
+eddsa-rdfc-2022 cryptosuite's own ``canonize``, i.e. jsonld.js in safe mode with
+``rdfDirection: "i18n-datatype"`` and rdf-canonize, exactly what their proofs
+sign). Three kinds of case:
+
+* AGREE: the same canonical N-Quads, or both refuse the document;
+* SPEC_DIVERGENCES: they differ and the JSON-LD 1.1 API or VC Data Integrity
+  says ours is right; each pins both outputs, so a change on either side shows;
+* core disagreements that should be fixed here, each ``xfail(strict=True)``
+  with the spec reference in its reason.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from credentials.vc import suites
+from credentials.vc.errors import CRYPTOGRAPHIC_SECURITY_ERROR, MALFORMED_VALUE_ERROR, VCError
+from credentials.vc.jsonld import to_nquads
+from credentials.vc.verify import verify_credential
+from identity.did import Resolver
+from identity.keys import KeyType
+from tests.interop import peer
+from tests.interop.peer import Party
+
+V2 = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
+XSD = "http://www.w3.org/2001/XMLSchema#"
+EX = "https://www.w3.org/ns/credentials/examples#"
+NOW = datetime(2026, 9, 1, tzinfo=UTC)
+CREATED = "2026-08-01T12:00:00Z"
+ISSUER = Party(KeyType.ED25519, "edge issuer")
+
+
+def credential(**subject: Any) -> dict[str, Any]:
+    """A small credential whose subject carries ``subject`` (terms come from the examples @vocab)."""
+    return {
+        "@context": V2,
+        "id": "urn:uuid:6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f",
+        "type": ["VerifiableCredential"],
+        "issuer": ISSUER.did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject", **subject},
+    }
+
+
+AGREE: dict[str, dict[str, Any]] = {
+    "null-value": credential(nothing=None),
+    "empty-array": credential(empty=[]),
+    "empty-set": credential(v={"@set": []}),
+    "list-of-lists": credential(v={"@list": [[1, 2], ["a"]]}),
+    "index": credential(v={"@value": "x", "@index": "i"}),
+    "vocab-relative-type": credential(type="relative/Type"),
+    "mixed-types": credential(type=["A", "http://example.org/B"]),
+    "compact-iri-undefined-prefix": credential(link={"@id": "foo:bar"}),
+    "colon-term": credential(**{"foo:bar": "x"}),
+    "empty-key": credential(**{"": "x"}),
+    "blank-node-id": credential(link={"@id": "_:node", "p": "x"}),
+    "unicode-iri": credential(link={"@id": "http://例え.jp/パス?q=値"}),
+    "typed-string": credential(v={"@value": "1", "@type": XSD + "string"}),
+    "uppercase-language": credential(v={"@value": "x", "@language": "EN-us"}),
+    "boolean-as-double": credential(v={"@value": True, "@type": XSD + "double"}),
+    "integer-as-double": credential(v={"@value": 3, "@type": XSD + "double"}),
+    "zero-as-double": credential(v={"@value": 0, "@type": XSD + "double"}),
+    "huge-integer": credential(v=10**29),
+    "json-literal-array": credential(v={"@value": [1, {"b": 2, "a": [1e21, 0.5]}], "@type": "@json"}),
+    "named-graph": credential(v={"@id": "_:g", "@graph": {"p": "x"}}),
+    "scoped-context": credential(v={"@context": {"q": "http://example.org/q"}, "q": "x"}),
+    "numbers": credential(
+        a=1.5, b=-0.0, c=2.0, d=0.1, e=1e21, f=-1e21, g=1e20, h=10**21, i=1.7976931348623157e308,
+        j=2.5e-300, k=1.5e-7, m=123456789012345.66, n=-7, o=0,
+    ),
+    "strings": credential(
+        a="tab\there", b="cr\rlf\n", c='"q"', d="\\", e="\u0000\u0001\b\u000b\f\u001f\u007f",
+        f="\u00a0\u2028\u2029\ufeff", g="😀𝄞", h="中文",
+    ),
+}
+
+# Both refuse: each of these would lose data (VC Data Integrity 1.0, Security
+# Considerations, "Data loss": a dropping JSON-LD processor MUST error) or is
+# invalid JSON-LD.
+BOTH_REFUSE: dict[str, dict[str, Any]] = {
+    "invalid-language": credential(v={"@value": "x", "@language": "not a tag!"}),
+    "keyword-like-key": credential(**{"@foo": "bar"}),
+    "relative-id": credential(link={"@id": "relative/path"}),
+    "blank-node-predicate": credential(**{"_:b0": "x"}),
+    "space-in-iri": credential(link={"@id": "http://ex ample.org/"}),
+    "space-in-type": credential(type="http://ex ample.org/T"),
+    "object-value": credential(v={"@value": {"a": 1}}),
+    "free-floating-value": credential(v={"@graph": [{"@value": "free"}]}),
+    "vocab-null-term": credential(v={"@context": {"@vocab": None}, "w": "x"}),
+    "vocab-relative-id": credential(v={"@id": "x", "@type": "Foo"}),
+    "remote-context": credential(v={"@context": "https://example.org/ctx", "q": "x"}),
+    "protected-redefinition": credential(v={"@context": {"id": "http://example.org/id"}, "id": "x"}),
+}
+BOTH_REFUSE["relative-credential-id"] = {**credential(), "id": "relative"}
+
+
+def _line(value: str) -> str:
+    return f"<did:example:subject> <{EX}v> {value} ."
+
+
+# (document, ours, theirs, why ours is right). Ours is an N-Quads line of the
+# subject, or an error code.
+SPEC_DIVERGENCES: dict[str, tuple[dict[str, Any], str, str, str]] = {
+    "small-double-1e-7": (
+        credential(v=1e-7),
+        _line(f'"1.0E-7"^^<{XSD}double>'),
+        _line(f'"0"^^<{XSD}integer>'),
+        "JSON-LD 1.1 API §8.6 (Object to RDF) step 10: a number with a non-zero fractional part is an "
+        "xsd:double. jsonld.js 9.0.0 decides by String(v).includes('.'), and String(1e-7) is '1e-7', so it "
+        "writes 1e-7 (and every other single-digit double below 1e-6) as the integer 0",
+    ),
+    "smallest-subnormal": (
+        credential(v=5e-324),
+        _line(f'"4.940656458412465E-324"^^<{XSD}double>'),
+        _line(f'"0"^^<{XSD}integer>'),
+        "same jsonld.js bug as small-double-1e-7",
+    ),
+    "string-typed-double": (
+        credential(v={"@value": "1.5", "@type": XSD + "double"}),
+        _line(f'"1.5"^^<{XSD}double>'),
+        _line(f'"1.5E0"^^<{XSD}double>'),
+        "JSON-LD 1.1 API §8.6 step 10 converts only when 'value is a number'; a string @value keeps its "
+        "lexical form. jsonld.js parseFloat()s strings typed xsd:double",
+    ),
+    "angle-brackets-in-iri": (
+        credential(link={"@id": "http://example.org/<x>"}),
+        MALFORMED_VALUE_ERROR,
+        "<did:example:subject> <https://www.w3.org/ns/credentials/examples#link> <http://example.org/\\u003Cx\\u003E> .",
+        "'<' is not allowed in an IRI (RFC 3987); JSON-LD 1.1 drops statements with IRIs that are not "
+        "well-formed and VC Data Integrity requires an error on dropped data. jsonld.js keeps the IRI "
+        "and escapes it as \\u003C, which N-Quads' IRIREF does not allow either",
+    ),
+    "backslash-in-iri": (
+        credential(link={"@id": "http://example.org/a\\b"}),
+        MALFORMED_VALUE_ERROR,
+        "<did:example:subject> <https://www.w3.org/ns/credentials/examples#link> <http://example.org/a\\u005Cb> .",
+        "as angle-brackets-in-iri",
+    ),
+    "reverse-property": (
+        credential(v={"@reverse": {"p": {"@id": "did:example:other"}}}),
+        MALFORMED_VALUE_ERROR,
+        "",
+        "not a disagreement about the spec: @reverse is unsupported in our compiled-context processor and "
+        "refused (fail closed) rather than mis-canonicalized",
+    ),
+    "included": (
+        credential(**{"@included": [{"@id": "did:example:inc", "p": "x"}]}),
+        MALFORMED_VALUE_ERROR,
+        "",
+        "as reverse-property (@included unsupported, refused)",
+    ),
+    "nest": (
+        credential(**{"@nest": {"p": "x"}}),
+        MALFORMED_VALUE_ERROR,
+        "",
+        "as reverse-property (@nest unsupported, refused)",
+    ),
+    "null-value-object": (
+        credential(v={"@value": None}),
+        "(dropped)",
+        "ERROR",
+        "JSON-LD 1.1 expansion turns a value object whose @value is null into null, as it does a plain "
+        "null, which both sides drop without error; jsonld.js's safe mode alone flags this spelling",
+    ),
+}
+
+# Core disagreements: ours should produce what theirs does.
+TIE = 1234567890123456.5  # exactly representable; 17 significant digits, the last a 5
+CORE_ISSUES: dict[str, tuple[dict[str, Any], str]] = {
+    "double-rounding-tie": (
+        credential(v=TIE, w=-TIE),
+        "JSON-LD 1.1 API §8.6 'Data Round Tripping': the mantissa is rounded to 15 digits and the spec's "
+        "own code is (value).toExponential(15), which breaks ties away from zero (1.234567890123457E15); "
+        "ours formats with Python's '.15e', which rounds half to even (1.234567890123456E15)",
+    ),
+    "negative-zero-double": (
+        credential(v={"@value": -0.0, "@type": XSD + "double"}),
+        "JSON-LD 1.1 API §8.6 'Data Round Tripping': 'The canonical representation for zero is 0.0E0'; "
+        "ours writes -0.0 coerced to xsd:double as -0.0E0",
+    ),
+    "base-direction": (
+        credential(v={"@value": "مرحبا", "@language": "ar", "@direction": "rtl"}),
+        "ours drops @direction silently (\"مرحبا\"@ar), so the proof does not cover it: VC Data Integrity "
+        "§'Data loss' requires an error when a JSON-LD processor drops data; Digital Bazaar's cryptosuites "
+        "keep it with rdfDirection 'i18n-datatype' (\"مرحبا\"^^<https://www.w3.org/ns/i18n#ar_rtl>)",
+    ),
+    "direction-without-language": (
+        credential(v={"@value": "abc", "@direction": "ltr"}),
+        "as base-direction (theirs: \"abc\"^^<https://www.w3.org/ns/i18n#_ltr>)",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def theirs() -> dict[str, dict[str, Any]]:
+    documents = {
+        **{f"agree/{k}": v for k, v in AGREE.items()},
+        **{f"refuse/{k}": v for k, v in BOTH_REFUSE.items()},
+        **{f"spec/{k}": v[0] for k, v in SPEC_DIVERGENCES.items()},
+        **{f"core/{k}": v[0] for k, v in CORE_ISSUES.items()},
+    }
+    requests = [{"action": "canonize", "document": doc} for doc in documents.values()]
+    # A JavaScript issuer signing the double 1.2345678901234568e20.
+    documents["issue/large-double"] = None
+    requests.append({
+        "action": "issue", "cryptosuite": "eddsa-rdfc-2022", "created": CREATED, "key": ISSUER.multikey(),
+        "credential": credential(v=1.2345678901234568e20),
+    })
+    return dict(zip(documents, peer.run(requests), strict=True))
+
+
+def ours_or_code(document: dict[str, Any]) -> str:
+    try:
+        return to_nquads(document)
+    except VCError as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("name", list(AGREE))
+def test_same_canonical_nquads(theirs, name):
+    result = peer.ok(theirs[f"agree/{name}"])
+    assert to_nquads(AGREE[name]) == result["nquads"]
+
+
+@pytest.mark.parametrize("name", list(BOTH_REFUSE))
+def test_both_refuse(theirs, name):
+    assert "error" in theirs[f"refuse/{name}"], theirs[f"refuse/{name}"]
+    with pytest.raises(VCError) as caught:
+        to_nquads(BOTH_REFUSE[name])
+    assert caught.value.code in {MALFORMED_VALUE_ERROR, "PARSING_ERROR"}
+
+
+@pytest.mark.parametrize("name", list(SPEC_DIVERGENCES))
+def test_pinned_divergence_where_ours_follows_the_spec(theirs, name):
+    document, ours_expected, theirs_expected, _why = SPEC_DIVERGENCES[name]
+    ours = ours_or_code(document)
+    result = theirs[f"spec/{name}"]
+    if ours_expected == "(dropped)":
+        assert ours == to_nquads(credential())
+    elif ours_expected == MALFORMED_VALUE_ERROR:
+        assert ours == MALFORMED_VALUE_ERROR
+    else:
+        assert ours_expected in ours.splitlines()
+    if theirs_expected == "ERROR":
+        assert "error" in result
+    elif theirs_expected:
+        assert theirs_expected in peer.ok(result)["nquads"].splitlines()
+    else:
+        # A feature we refuse: theirs canonicalizes it (into something we do not compare).
+        assert "nquads" in result, result
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"core: {why}")) for name, (_, why) in CORE_ISSUES.items()],
+)
+def test_core_should_match(theirs, name):
+    assert ours_or_code(CORE_ISSUES[name][0]) == peer.ok(theirs[f"core/{name}"])["nquads"]
+
+
+@pytest.mark.xfail(strict=True, reason="core: @direction is dropped, so changing it keeps the proof valid "
+                   "(VC Data Integrity requires an error on dropped data)")
+def test_changing_the_base_direction_breaks_the_proof():
+    signed = suites.add_proof(CORE_ISSUES["base-direction"][0], signer=ISSUER.signer,
+                              cryptosuite="eddsa-rdfc-2022", created=CREATED)
+    flipped = copy.deepcopy(signed)
+    flipped["credentialSubject"]["v"]["@direction"] = "ltr"
+    result = verify_credential(flipped, resolver=Resolver(local={}), checks=["proof"], now=NOW)
+    assert not result.verified
+    assert {c.check: c.code for c in result.checks}["proof"] == CRYPTOGRAPHIC_SECURITY_ERROR
+
+
+@pytest.mark.xfail(strict=True, reason="core: integers beyond 2**53 are canonicalized exactly, but JSON-LD "
+                   "processors in JavaScript (and any RFC 8259 §6 / I-JSON parser) read them as the IEEE double "
+                   "they denote; JSON.stringify(1.2345678901234568e20) is '123456789012345680000', which we "
+                   "canonicalize as 123456789012345680000 and jsonld.js as 123456789012345683968")
+def test_large_number_written_by_javascript_verifies_here(theirs):
+    signed = peer.ok(theirs["issue/large-double"])["document"]
+    # Their JSON for the double is an integer literal beyond 2**53; json.loads makes it an int.
+    assert signed["credentialSubject"]["v"] == 123456789012345680000
+    result = verify_credential(signed, resolver=Resolver(local={}), checks=["proof"], now=NOW)
+    assert result.verified, result.as_dict()
