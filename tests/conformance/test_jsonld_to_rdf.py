@@ -102,9 +102,6 @@ NEEDS_DOCUMENT_BASE = frozenset(
 ABSOLUTIZED = frozenset("tc031 tc034 te126 te127 te128".split())
 
 KNOWN_BUGS: dict[str, str] = {
-    "te084": "[@graph, @index] container wraps a value that is already a graph object",
-    "te098": "[@graph, @index] container wraps a value that is already a graph object",
-    "te105": "[@graph, @index] container wraps a value that is already a graph object",
 }
 
 # Negative tests we accept today (reported): none changes the RDF of valid data.

@@ -470,7 +470,11 @@ def test_relative_context_reference_is_an_error_not_resolved_against_base() -> N
         return served(url)
 
     # Before: resolved against @base, so the loader served https://example.org/a/ctx.jsonld.
-    doc = {"@context": [{"@base": "https://example.org/a/"}, "ctx.jsonld"], "@id": "https://example.org/s", "p": "x"}
+    doc = {
+        "@context": [{"@base": "https://example.org/a/"}, "ctx.jsonld"],
+        "@id": "https://example.org/s",
+        "p": "x",
+    }
     err = error_of(doc, loader=loader)
     assert err.code == MALFORMED_VALUE_ERROR and "relative context reference 'ctx.jsonld'" in err.message
     assert asked == []
@@ -503,3 +507,38 @@ def test_plain_null_is_still_no_value() -> None:
     assert to_nquads(doc) == ""
     doc["p"] = {"@value": None}
     assert to_nquads(doc) == ""
+
+
+def test_graph_index_container_does_not_rewrap_a_graph_object() -> None:
+    context = {"@vocab": "http://example.org/", "input": {"@container": ["@graph", "@index"]}}
+    node = {"@id": "http://example.org/n", "value": "x"}
+    wrapped = {"@context": context, "@id": "http://example.org/s", "input": {"g1": {"@graph": node}}}
+    plain = {"@context": context, "@id": "http://example.org/s", "input": {"g1": node}}
+    expected = (
+        '<http://example.org/n> <http://example.org/value> "x" _:c14n0 .\n'
+        "<http://example.org/s> <http://example.org/input> _:c14n0 .\n"
+    )
+    # Both are the graph _:g holding n's claim, and s input _:g (before, the
+    # first gave s input _:g1 with _:g1 an empty graph wrapping nothing).
+    assert to_nquads(wrapped) == expected
+    assert to_nquads(plain) == expected
+    # Through an alias of @graph, and mixed with a node object to be wrapped.
+    context["g"] = "@graph"
+    mixed = {
+        "@context": context,
+        "@id": "http://example.org/s",
+        "input": {"i": [{"g": {"value": "x"}}, {"value": "y"}]},
+    }
+    assert to_nquads(mixed) == (  # as pyld gives
+        "<http://example.org/s> <http://example.org/input> _:c14n1 .\n"
+        "<http://example.org/s> <http://example.org/input> _:c14n3 .\n"
+        '_:c14n0 <http://example.org/value> "x" _:c14n3 .\n'
+        '_:c14n2 <http://example.org/value> "y" _:c14n1 .\n'
+    )
+    # A plain @graph container still wraps every value, graph objects included.
+    context["input"] = {"@container": "@graph"}
+    rewrapped = {"@context": context, "@id": "http://example.org/s", "input": {"@graph": node}}
+    assert to_nquads(rewrapped) == (
+        '<http://example.org/n> <http://example.org/value> "x" _:c14n0 .\n'
+        "<http://example.org/s> <http://example.org/input> _:c14n1 .\n"
+    )

@@ -538,7 +538,7 @@ class _Walker:
             for index_key, item in value.items():
                 try:
                     if "@graph" in container:
-                        out.extend(self.graph_items(ctx, key, tdef, item))
+                        out.extend(self.graph_items(ctx, key, tdef, item, outer=graph))
                     else:
                         out.extend(self.expand(ctx, key, tdef, item, graph))
                 except _Located as exc:
@@ -555,15 +555,25 @@ class _Walker:
             return [self.list_chain(ctx, key, tdef, value, graph)]
         return self.expand(ctx, key, tdef, value, graph)
 
-    def graph_items(self, ctx: ActiveContext, key: str, tdef: TermDef, value: Any) -> list[str]:
-        """Each value of a @graph container becomes its own blank-node named graph."""
+    def graph_items(
+        self, ctx: ActiveContext, key: str, tdef: TermDef, value: Any, *, outer: str | None = None
+    ) -> list[str]:
+        """Each value of a @graph container becomes its own blank-node named graph.
+
+        With ``outer`` (the graph the property is in; given for ``[@graph,
+        @index]`` maps), a value that already is a graph object is used as is,
+        not wrapped again (JSON-LD 1.1 Expansion, index map processing).
+        """
         out: list[str] = []
         items = value if isinstance(value, list) else [value]
         for index, item in enumerate(items):
             if item is None:
                 continue
-            name = self.bnode()
             try:
+                if outer is not None and isinstance(item, dict) and self.is_graph_object(ctx, tdef, item):
+                    out.extend(self.object(ctx, key, tdef, item, outer))
+                    continue
+                name = self.bnode()
                 if isinstance(item, dict):
                     self.object(ctx, key, tdef, item, name)
                 else:
@@ -576,6 +586,21 @@ class _Walker:
                 raise
             out.append(name)
         return out
+
+    @staticmethod
+    def is_graph_object(ctx: ActiveContext, tdef: TermDef, item: dict[str, Any]) -> bool:
+        """True if ``item``, as a value of ``tdef``, expands to a graph object.
+
+        Its keys are expanded under the context :meth:`object` would use for it.
+        """
+        if ctx.previous is not None:
+            ctx = ctx.previous
+        if tdef.has_context:
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+        if "@context" in item:
+            ctx = ctx.derive(item["@context"])
+        keys = {ctx.expand_key(k) for k in item if k != "@context"}
+        return "@graph" in keys and keys <= {"@graph", "@id", "@index"}
 
     def language_map(self, ctx: ActiveContext, value: dict[str, Any]) -> list[str]:
         """Literals of a ``@container: @language`` map."""
