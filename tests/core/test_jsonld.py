@@ -542,3 +542,15 @@ def test_graph_index_container_does_not_rewrap_a_graph_object() -> None:
         '<http://example.org/n> <http://example.org/value> "x" _:c14n0 .\n'
         "<http://example.org/s> <http://example.org/input> _:c14n1 .\n"
     )
+
+
+@pytest.mark.parametrize("index", [True, 1, None, ["a"], {"a": "b"}])
+def test_non_string_index_is_an_error(index: Any) -> None:
+    value = {"@value": "simple string", "@language": "en", "@index": index}
+    node = {"@id": "http://example.com/n", "@index": index, "http://example.com/p": "x"}
+    for item in (value, node):
+        err = error_of({"@id": "http://example.com/s", "http://example.com/vocab/indexMap": item})
+        assert err.code == MALFORMED_VALUE_ERROR and "invalid @index value" in err.message
+    assert to_nquads({"@id": "http://example.com/s", "http://example.com/p": {**value, "@index": "ok"}}) == (
+        '<http://example.com/s> <http://example.com/p> "simple string"@en .\n'
+    )

@@ -380,6 +380,8 @@ class _Walker:
                     f"property {key!r} does not expand to an absolute IRI ({expanded!r}) and would be dropped"
                 ).with_path(key)
             properties.append((key, expanded, value))
+        if "@index" in keywords and not isinstance(keywords["@index"], str):
+            raise _fail("invalid @index value: it must be a string").with_path("@index")
         if "@value" in keywords:
             return self.value_object(ctx, type_ctx, prop, keywords, properties)
         if "@list" in keywords:
