@@ -106,7 +106,6 @@ KNOWN_BUGS: dict[str, str] = {
 
 # Negative tests we accept today (reported): none changes the RDF of valid data.
 ACCEPTED_INVALID: dict[str, str] = {
-    "tpr32": "redefinition of a protected @type is ignored",
     "tc033": "an unused scoped context is not validated",
 }
 

@@ -554,3 +554,19 @@ def test_non_string_index_is_an_error(index: Any) -> None:
     assert to_nquads({"@id": "http://example.com/s", "http://example.com/p": {**value, "@index": "ok"}}) == (
         '<http://example.com/s> <http://example.com/p> "simple string"@en .\n'
     )
+
+
+def test_protected_type_keyword_cannot_be_redefined() -> None:
+    protected = {"@type": {"@container": "@set", "@protected": True}}
+    doc = {"@context": [protected, {"@type": {"@protected": True}}], "@id": "http://example.com/1"}
+    err = error_of(doc)
+    assert err.code == MALFORMED_VALUE_ERROR and "protected term redefinition of '@type'" in err.message
+    # An identical redefinition is allowed, as for any protected term.
+    doc["@context"] = [protected, {"@type": {"@container": "@set"}}]
+    assert to_nquads(doc) == ""
+    # A protected @type also forbids nullifying the context.
+    doc["@context"] = [protected, None]
+    assert "nullification" in error_of(doc).message
+    # Unprotected, it may be redefined.
+    doc["@context"] = [{"@type": {"@container": "@set"}}, {"@type": {"@protected": True}}]
+    assert to_nquads(doc) == ""

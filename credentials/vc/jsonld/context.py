@@ -134,7 +134,7 @@ class ActiveContext:
 
     __slots__ = (
         "terms", "vocab", "base", "language", "direction", "previous", "loader",
-        "_derived", "_keys", "has_protected",
+        "_derived", "_keys", "has_protected", "type_term",
     )
 
     def __init__(self, loader: Any) -> None:
@@ -146,6 +146,10 @@ class ActiveContext:
         self.previous: ActiveContext | None = None
         self.loader = loader
         self.has_protected = False
+        # The definition of the keyword @type itself (JSON-LD 1.1 allows only
+        # @container: @set and @protected); kept out of ``terms`` so no
+        # term look-up can ever find it.
+        self.type_term: TermDef | None = None
         self._derived: dict[Any, ActiveContext] = {}
         self._keys: dict[str, str | None] = {}
 
@@ -158,6 +162,7 @@ class ActiveContext:
         out.direction = self.direction
         out.previous = self.previous
         out.has_protected = self.has_protected
+        out.type_term = self.type_term
         return out
 
     # -- expansion -----------------------------------------------------------------
@@ -378,15 +383,28 @@ def create_term(
     defined[term] = False
     value = local[term]
     if term == "@type":
-        if (
+        if not (
             isinstance(value, dict)
             and value
             and set(value) <= {"@container", "@protected"}
             and value.get("@container", "@set") == "@set"
+            and isinstance(value.get("@protected", False), bool)
         ):
-            defined[term] = True
-            return
-        raise ctx_error("keyword redefinition of @type")
+            raise ctx_error("keyword redefinition of @type")
+        tdef = TermDef()
+        tdef.iri = "@type"
+        tdef.container = frozenset(["@set"]) if "@container" in value else frozenset()
+        tdef.protected = value.get("@protected", protected)
+        previous = active.type_term
+        if previous is not None and previous.protected and not override_protected:
+            if not tdef.same_as(previous):
+                raise ctx_error("protected term redefinition of '@type'")
+            tdef = previous
+        active.type_term = tdef
+        if tdef.protected:
+            active.has_protected = True
+        defined[term] = True
+        return
     if term in KEYWORDS:
         raise ctx_error(f"keyword redefinition of {term!r}")
     if _KEYWORD_FORM.match(term):
