@@ -21,7 +21,12 @@ from typing import Any
 import pytest
 
 from credentials.vc import suites
-from credentials.vc.errors import CRYPTOGRAPHIC_SECURITY_ERROR, INVALID_CHALLENGE_ERROR
+from credentials.vc.errors import (
+    CRYPTOGRAPHIC_SECURITY_ERROR,
+    INVALID_CHALLENGE_ERROR,
+    MALFORMED_VALUE_ERROR,
+    VCError,
+)
 from credentials.vc.jsonld import to_nquads
 from credentials.vc.verify import verify_credential, verify_presentation
 from identity.did import Resolver
@@ -33,6 +38,7 @@ from tests.interop.peer import Party
 NOW = datetime(2026, 9, 1, tzinfo=UTC)
 NOW_TEXT = "2026-09-01T00:00:00Z"
 CREATED = "2026-08-01T12:00:00Z"
+CREATED_LATER = "2026-08-02T08:30:00Z"
 RESOLVER = Resolver(local={})
 V2 = ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"]
 COMBOS = [("eddsa-rdfc-2022", KeyType.ED25519), ("ecdsa-rdfc-2019", KeyType.P256), ("ecdsa-rdfc-2019", KeyType.P384)]
@@ -175,6 +181,17 @@ def build() -> Batch:
                     "action": "issue", "cryptosuite": suite, "created": CREATED, "credential": doc,
                     "generate": key_type.value,
                 })
+
+        # Proof sets (VC Data Integrity §2.1.2): two proofs of ours; and one of ours
+        # to which their library adds its own.
+        once = batch.local[f"{combo}/alumni"]["ours"]
+        twice = suites.add_proof(once, signer=issuer.signer, cryptosuite=suite, created=CREATED_LATER)
+        batch.local[f"{combo}/proof-set"] = twice
+        batch.add(f"{combo}/proof-set/verify", {"action": "verify", "document": twice, "now": NOW_TEXT})
+        batch.add(f"{combo}/proof-set/issue", {
+            "action": "issue", "cryptosuite": suite, "created": CREATED_LATER, "credential": once,
+            "key": issuer.multikey(),
+        })
 
         # A presentation of ours: holder-signed (authentication) over embedded credentials.
         # The embedded ones are Ed25519-signed (deterministic) so that every
@@ -329,11 +346,37 @@ def test_eddsa_proof_values_are_identical(exchange, name):
 
 
 @pytest.mark.parametrize("combo", COMBO_IDS)
+def test_proof_sets_verify_both_ways(exchange, combo):
+    assert exchange[f"{combo}/proof-set/verify"] == {"verified": True, "errors": []}
+    mixed = exchange[f"{combo}/proof-set/issue"]["document"]
+    assert [p["created"] for p in mixed["proof"]] == [CREATED, CREATED_LATER]
+    assert mixed["proof"][0] == exchange.local[f"{combo}/alumni"]["ours"]["proof"]
+    assert_verified_by_us(mixed, has_status=False)
+    # Each proof of the set signs the document without any proof: either alone verifies.
+    for proof in mixed["proof"]:
+        assert_verified_by_us({**mixed, "proof": proof}, has_status=False)
+    forged = copy.deepcopy(mixed)
+    forged["proof"][1]["proofValue"] = forged["proof"][0]["proofValue"]
+    result = verify_credential(forged, resolver=RESOLVER, now=NOW)
+    assert statuses(result)["proof"] == ("failed", CRYPTOGRAPHIC_SECURITY_ERROR)
+
+
+@pytest.mark.parametrize("combo", COMBO_IDS)
 def test_their_generated_keys_work_here(exchange, combo):
     result = exchange[f"{combo}/issue-generated"]
     key = result["key"]
     # Their secretKeyMultibase decodes here to the key behind their publicKeyMultibase.
     assert PrivateKey.from_multibase(key["secretKeyMultibase"]).public_key.multibase() == key["publicKeyMultibase"]
+    if combo.startswith("eddsa"):
+        # Their default export is the legacy 64-byte seed||public key; the Multikey
+        # format (Controlled Identifiers 1.0, Multikey) is the 32-byte seed, and only
+        # that is accepted here.
+        assert key["legacySecretKeyMultibase"] != key["secretKeyMultibase"]
+        with pytest.raises(VCError) as caught:
+            PrivateKey.from_multibase(key["legacySecretKeyMultibase"])
+        assert caught.value.code == MALFORMED_VALUE_ERROR
+    else:
+        assert key["legacySecretKeyMultibase"] == key["secretKeyMultibase"]
     doc = result["document"]
     issuer = doc["issuer"]["id"] if isinstance(doc["issuer"], dict) else doc["issuer"]
     assert issuer == "did:key:" + key["publicKeyMultibase"]
