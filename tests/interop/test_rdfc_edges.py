@@ -143,6 +143,13 @@ SPEC_DIVERGENCES: dict[str, tuple[dict[str, Any], str, str, str]] = {
         "<did:example:subject> <https://www.w3.org/ns/credentials/examples#link> <http://example.org/a\\u005Cb> .",
         "as angle-brackets-in-iri",
     ),
+    "two-fragments-in-iri": (
+        credential(link={"@id": "http://example.org/a#b#c"}),
+        MALFORMED_VALUE_ERROR,
+        "<did:example:subject> <https://www.w3.org/ns/credentials/examples#link> <http://example.org/a#b#c> .",
+        "RFC 3987's ifragment does not allow '#', so this is not an IRI (dropped data, hence an error, as "
+        "angle-brackets-in-iri); jsonld.js keeps it",
+    ),
     "reverse-property": (
         credential(v={"@reverse": {"p": {"@id": "did:example:other"}}}),
         MALFORMED_VALUE_ERROR,
