@@ -184,7 +184,7 @@ def test_integers_beyond_2_53_that_no_double_holds_are_refused_here():
     assert caught.value.code == MALFORMED_VALUE_ERROR
 
 
-@pytest.mark.xfail(strict=True, reason="core: 123456789012345680000 is how JavaScript (and RFC 8785 itself) writes "
+@pytest.mark.xfail(strict=True, reason="interop: 123456789012345680000 is how JavaScript (and RFC 8785 itself) writes "
                    "the double 1.2345678901234568e20; parsed here as an int that no double holds exactly, it is "
                    "refused, so a JCS proof by a JavaScript issuer over such a number cannot be verified. Accepting "
                    "integers whose text is the shortest form of float(n) would be exact and interoperable")
