@@ -430,6 +430,14 @@ class PrivateKey:
         key_type = _BY_PRIV_CODEC.get(codec)
         if key_type is None:
             raise InvalidKeyError(f"unsupported private key multicodec 0x{codec:x}")
+        if key_type is KeyType.ED25519 and len(body) == 64:
+            # The older 64-byte form (seed || public key) that Digital Bazaar's
+            # ed25519-multikey still exports: accepted only when its public half
+            # is the seed's own public key, so a mismatched pair cannot load.
+            key = cls.from_raw(key_type, body[:32])
+            if key.public_key.raw != body[32:]:
+                raise InvalidKeyError("64-byte Ed25519 secret key: the public half does not match the seed")
+            return key
         return cls.from_raw(key_type, body)
 
     @classmethod

@@ -451,3 +451,17 @@ def test_kek_must_be_256_bits() -> None:
         seal_private_key(key, b"short", aad=b"")
     with pytest.raises(ValueError):
         seal_private_key(key, KEK, kek_id="bad:id")
+
+
+def test_ed25519_64_byte_secret_form_is_accepted_only_when_consistent():
+    from identity.did.multibase import multibase_encode
+
+    key = PrivateKey.generate(KeyType.ED25519)
+    prefix = bytes([0x80, 0x26])  # varint 0x1300, ed25519-priv
+    legacy = multibase_encode(prefix + key.secret_bytes() + key.public_key.raw)
+    assert PrivateKey.from_multibase(legacy).public_key == key.public_key
+    other = PrivateKey.generate(KeyType.ED25519)
+    mismatched = multibase_encode(prefix + key.secret_bytes() + other.public_key.raw)
+    with pytest.raises(InvalidKeyError) as info:
+        PrivateKey.from_multibase(mismatched)
+    assert info.value.code == MALFORMED_VALUE_ERROR
