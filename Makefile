@@ -43,21 +43,25 @@ run: $(STAMP)
 	@echo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-# The pure core first, without Django (with the interop tests against independent
-# implementations in node); then every other test directory with the
-# Django settings (tests/web/django_env.py provides the test environment).
+# The pure core first, without Django settings: its unit tests, the W3C conformance
+# suites (RDFC-1.0, JSON-LD toRdf) and the interop tests against independent
+# implementations in node. Then the Django tests (tests/web/django_env.py provides
+# the test environment).
+PURE_TESTS := tests/core tests/conformance tests/interop
+
 test: test-core test-web
 
 test-core: $(STAMP) $(NPM_STAMP)
-	$(PY) -m pytest -p no:django -n $(JOBS) tests/core tests/interop
+	$(PY) -m pytest -p no:django -n $(JOBS) $(PURE_TESTS)
 
 test-web: $(STAMP)
-	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests --ignore=tests/core --ignore=tests/interop
+	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests $(addprefix --ignore=,$(PURE_TESTS))
 
 bench: $(STAMP)
 	$(PY) bench/run.py
 
 lint: $(STAMP)
+	$(PY) -m mypy
 	DEBUG=1 $(PY) manage.py check
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/compile_messages.py --check
