@@ -169,7 +169,12 @@ def _error(code: str, message: str) -> dict[str, Any]:
 def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
     from identity.keys import KeyType, PrivateKey
 
-    key = PrivateKey.generate(KeyType(KEY_TYPES[args.type]))
+    if args.from_file:
+        # Normalise an existing key (a W3C vector key pair, a private JWK) into
+        # the same shape, with its did:key and verification method.
+        key, _ = _load_key(args.from_file)
+    else:
+        key = PrivateKey.generate(KeyType(KEY_TYPES[args.type]))
     did, vm = _did_key_vm(key.public_key)
     _emit(
         out,
@@ -350,6 +355,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("keygen", help="generate a key (Multikey JSON with its did:key)")
     p.add_argument("--type", choices=sorted(KEY_TYPES), default="ed25519")
+    p.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="read an existing key (W3C vector key pair or private JWK) instead of generating one")
     p.set_defaults(func=cmd_keygen)
 
     def common_verify(p: argparse.ArgumentParser) -> None:

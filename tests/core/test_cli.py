@@ -274,3 +274,15 @@ def test_legacy_round_trip_through_the_console_script(tmp_path):
     assert code == 0, result
     code, result = vc("verify-presentation", "--challenge", "replayed", "--now", NOW, tmp_path / "vp.json")
     assert code == 1 and json.loads(result)["checks"][1]["code"] == errors.INVALID_CHALLENGE_ERROR
+
+
+@pytest.mark.parametrize(("path", "prefix"), [("vc-di-eddsa/keyPair.json", "did:key:z6Mk"),
+                                              ("vc-di-ecdsa/p256KeyPair.json", "did:key:zDn"),
+                                              ("vc-di-ecdsa/p384KeyPair.json", "did:key:z82")])
+def test_keygen_reads_the_w3c_vector_key_files(path, prefix):
+    vector = json.loads((VECTORS / path).read_text())
+    code, key = run_json("keygen", "--from", VECTORS / path)
+    assert code == 0
+    assert key["publicKeyMultibase"] == vector["publicKeyMultibase"]
+    assert key["did"] == "did:key:" + vector["publicKeyMultibase"] and key["did"].startswith(prefix)
+    assert key["verificationMethod"] == f"{key['did']}#{vector['publicKeyMultibase']}"
