@@ -6,8 +6,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from credentials.vc.errors import DID_INVALID, VCError
-from credentials.vc.jsonutil import loads
+from identity.errors import DID_INVALID, VCError
+from identity.jsonutil import loads
 from identity.keys import InvalidKeyError, PublicKey
 
 from .multibase import base64url_decode, base64url_encode

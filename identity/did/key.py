@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from credentials.vc.errors import DID_INVALID, VCError
+from identity.errors import DID_INVALID, VCError
 from identity.keys import InvalidKeyError, PublicKey
 
 from .syntax import require_did

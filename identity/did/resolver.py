@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
-from credentials.vc.errors import (
+from identity.errors import (
     DID_INTERNAL_ERROR,
     DID_INVALID,
     DID_METHOD_NOT_SUPPORTED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from credentials.vc.errors import DID_INVALID, INVALID_VERIFICATION_METHOD_URL, VCError
+from identity.errors import DID_INVALID, INVALID_VERIFICATION_METHOD_URL, VCError
 
 __all__ = ["MAX_DID_LENGTH", "did_method", "is_did", "require_did", "split_did_url"]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from credentials.vc.errors import (
+from identity.errors import (
     DID_INTERNAL_ERROR,
     DID_INVALID,
     DID_NOT_FOUND,
@@ -29,7 +29,7 @@ from credentials.vc.errors import (
     INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID,
     VCError,
 )
-from credentials.vc.jsonutil import loads
+from identity.jsonutil import loads
 from identity.keys import PublicKey
 
 from .key import DID_CONTEXT, MULTIKEY_CONTEXT

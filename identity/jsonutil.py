@@ -1,0 +1,78 @@
+"""Strict JSON parsing: no duplicate keys, no NaN/Infinity, bounded nesting."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import PARSING_ERROR, VCError
+
+__all__ = ["MAX_DEPTH", "check_depth", "dumps", "loads"]
+
+MAX_DEPTH = 64
+
+
+def _reject_constant(name: str) -> Any:
+    raise VCError(PARSING_ERROR, f"JSON value {name} is not allowed")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise VCError(PARSING_ERROR, f"duplicate JSON key {key!r}")
+        out[key] = value
+    return out
+
+
+def _within(node: Any, remaining: int) -> bool:
+    if remaining == 0:
+        return False
+    for child in node.values() if type(node) is dict else node:
+        kind = type(child)
+        if (kind is dict or kind is list) and not _within(child, remaining - 1):
+            return False
+    return True
+
+
+def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:
+    """Raise PARSING_ERROR when ``value`` nests deeper than ``max_depth``."""
+    if isinstance(value, (dict, list)) and not _within(value, max_depth):
+        raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
+
+
+def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON strictly.
+
+    Raises :class:`VCError` with ``PARSING_ERROR`` for invalid UTF-8 or JSON,
+    duplicate object keys, ``NaN``/``Infinity`` and nesting beyond ``max_depth``.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise VCError(PARSING_ERROR, f"input is not UTF-8: {exc.reason}") from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        # The C scanner guards its recursion, so a 200,000-deep array ends in
+        # RecursionError rather than a crash; the depth limit is applied after.
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except VCError:
+        raise
+    except RecursionError:
+        raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels") from None
+    except ValueError as exc:
+        raise VCError(PARSING_ERROR, f"invalid JSON: {exc}") from None
+    # A text with no more brackets than the limit cannot nest deeper than it:
+    # the usual case, and it saves walking the parsed tree.
+    if text.count("[") + text.count("{") > max_depth:
+        check_depth(value, max_depth)
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON output that keeps non-ASCII text readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
