@@ -8,8 +8,8 @@ Data: tests/conformance/data/rdf-canon (w3c/rdf-canon, see SOURCES.md).
   the input with the expected map must give exactly our output.
 * ``RDFC10NegativeEvalTest`` (poison graphs): ``PROOF_TRANSFORMATION_ERROR``
   within the default budget, quickly.
-* ``hashAlgorithm: SHA384`` entries are skipped: ``canonicalize`` has no hash
-  algorithm parameter (Data Integrity only uses SHA-256).
+* ``hashAlgorithm: SHA384`` entries run with ``hash_algorithm="sha384"`` (what
+  ecdsa-rdfc-2019 uses with P-384 keys).
 """
 
 from __future__ import annotations
@@ -33,14 +33,15 @@ def _entries() -> list[Any]:
     manifest = json.loads((DATA / "manifest.jsonld").read_text(encoding="utf-8"))
     params = []
     for entry in manifest["entries"]:
-        marks = []
-        if entry.get("hashAlgorithm", "SHA256") != "SHA256":
-            marks.append(pytest.mark.skip(reason="canonicalize() has no hash algorithm parameter"))
-        params.append(pytest.param(entry, id=entry["id"].lstrip("#"), marks=marks))
+        params.append(pytest.param(entry, id=entry["id"].lstrip("#")))
     return params
 
 
 ENTRIES = _entries()
+
+
+def _hash(entry: dict[str, Any]) -> str:
+    return {"SHA256": "sha256", "SHA384": "sha384"}[entry.get("hashAlgorithm", "SHA256")]
 
 
 def _read(name: str) -> str:
@@ -60,7 +61,7 @@ def test_manifest_is_fully_classified() -> None:
 @pytest.mark.parametrize("entry", _by_type("RDFC10EvalTest"))
 def test_eval(entry: dict[str, Any]) -> None:
     quads = parse_nquads(_read(entry["action"]))
-    assert canonicalize(quads) == _read(entry["result"])
+    assert canonicalize(quads, hash_algorithm=_hash(entry)) == _read(entry["result"])
 
 
 @pytest.mark.parametrize("entry", _by_type("RDFC10MapTest"))
@@ -77,7 +78,7 @@ def test_map(entry: dict[str, Any]) -> None:
     assert set(issued) == blank
     assert sorted(issued.values()) == sorted(f"c14n{i}" for i in range(len(blank)))
     expected = serialize_nquads([tuple(relabel(t) for t in q) for q in quads])  # type: ignore[misc]
-    assert canonicalize(quads) == expected
+    assert canonicalize(quads, hash_algorithm=_hash(entry)) == expected
 
 
 @pytest.mark.parametrize("entry", _by_type("RDFC10NegativeEvalTest"))
@@ -88,6 +89,17 @@ def test_poison(entry: dict[str, Any]) -> None:
         canonicalize(quads)
     assert caught.value.code == PROOF_TRANSFORMATION_ERROR
     assert time.perf_counter() - started < 5.0
+
+
+def test_sha384_entries_label_differently_from_sha256() -> None:
+    # test075: the hash really is a parameter (the labels depend on it), and an
+    # unknown one is refused rather than silently replaced by SHA-256.
+    eval_entry = next(p.values[0] for p in ENTRIES if p.values[0]["id"] == "#test075c")
+    assert eval_entry["hashAlgorithm"] == "SHA384"
+    quads = parse_nquads(_read(eval_entry["action"]))
+    assert canonicalize(quads, hash_algorithm="sha384") != canonicalize(quads)
+    with pytest.raises(ValueError):
+        canonicalize(quads, hash_algorithm="md5")
 
 
 def test_parser_reads_the_escaping_fixture_into_canonical_terms() -> None:

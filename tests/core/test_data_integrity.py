@@ -230,6 +230,51 @@ def test_proof_set_every_proof_must_verify() -> None:
     assert _code(broken) == PROOF_VERIFICATION_ERROR
 
 
+# Two blank-node subjects whose RDFC-1.0 labels differ between SHA-256 and SHA-384.
+HASH_SENSITIVE = {
+    "@context": [V2, EXAMPLES],
+    "type": ["VerifiableCredential"],
+    "issuer": "did:example:issuer",
+    "credentialSubject": [{"name": "a0"}, {"name": "b"}],
+}
+
+
+def test_p384_rdfc_canonicalizes_with_sha384() -> None:
+    # vc-di-ecdsa §3.3: RDFC-1.0 runs with SHA-384 for P-384, for the document
+    # and the proof configuration alike.
+    from credentials.vc.jsonld import to_nquads
+
+    sha256 = to_nquads(HASH_SENSITIVE)
+    sha384 = to_nquads(HASH_SENSITIVE, hash_algorithm="sha384")
+    assert sha256 != sha384
+    suite = CRYPTOSUITES["ecdsa-rdfc-2019"]
+    signer = _did_key_signer(KeyType.P384)
+    secured = add_proof(HASH_SENSITIVE, signer=signer, cryptosuite="ecdsa-rdfc-2019")
+    options = {k: v for k, v in secured["proof"].items() if k != "proofValue"}
+    data = suite.hash_input(HASH_SENSITIVE, options, key_type=KeyType.P384, loader=BUNDLED)
+    assert data.canonical_document.decode() == sha384
+    config = {**options, "@context": HASH_SENSITIVE["@context"]}
+    assert data.canonical_proof_config.decode() == to_nquads(config, hash_algorithm="sha384")
+    assert _verify(secured).cryptosuite == "ecdsa-rdfc-2019"
+    p256 = suite.hash_input(HASH_SENSITIVE, options, key_type=KeyType.P256, loader=BUNDLED)
+    assert p256.canonical_document.decode() == sha256
+    assert CRYPTOSUITES["eddsa-rdfc-2022"].rdfc_hash(KeyType.ED25519) == "sha256"
+
+
+@pytest.mark.parametrize("order", [(KeyType.P256, KeyType.P384), (KeyType.P384, KeyType.P256)])
+def test_proof_set_of_p256_and_p384_rdfc_proofs(order: tuple[KeyType, KeyType]) -> None:
+    # The verifier canonicalizes a proof set's document once per transformation;
+    # reusing the SHA-256 form for the P-384 proof (or the reverse) would fail.
+    secured: dict[str, Any] = HASH_SENSITIVE
+    for key_type in order:
+        secured = add_proof(secured, signer=_did_key_signer(key_type), cryptosuite="ecdsa-rdfc-2019")
+    results = verify_proofs(secured, resolver=RESOLVER, expected_purpose="assertionMethod")
+    assert [r.verification_method.public_key.type for r in results] == list(order)
+    tampered = copy.deepcopy(secured)
+    tampered["credentialSubject"][1]["name"] = "c"
+    assert _code(tampered) == CRYPTOGRAPHIC_SECURITY_ERROR
+
+
 # --- adversarial ---------------------------------------------------------------------
 
 

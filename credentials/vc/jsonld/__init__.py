@@ -13,11 +13,11 @@ from typing import Any
 
 from ..documents import BUNDLED, DocumentLoader
 from ..errors import MALFORMED_VALUE_ERROR, VCError
-from .canon import DEFAULT_BUDGET, canonicalize
+from .canon import DEFAULT_BUDGET, HASH_ALGORITHMS, canonicalize
 from .context import ActiveContext
 from .rdf import Quad, document_to_rdf
 
-__all__ = ["DEFAULT_BUDGET", "Quad", "canonicalize", "to_nquads", "to_rdf"]
+__all__ = ["DEFAULT_BUDGET", "HASH_ALGORITHMS", "Quad", "canonicalize", "to_nquads", "to_rdf"]
 
 _roots: dict[int, tuple[DocumentLoader, ActiveContext]] = {}
 _roots_lock = threading.Lock()
@@ -53,12 +53,17 @@ def to_rdf(document: dict[str, Any], *, loader: DocumentLoader = BUNDLED) -> lis
 
 
 def to_nquads(
-    document: dict[str, Any], *, loader: DocumentLoader = BUNDLED, budget: int = DEFAULT_BUDGET
+    document: dict[str, Any],
+    *,
+    loader: DocumentLoader = BUNDLED,
+    budget: int = DEFAULT_BUDGET,
+    hash_algorithm: str = "sha256",
 ) -> str:
     """Canonical N-Quads (RDFC-1.0) of a JSON-LD document.
 
-    Lines are sorted by code point and each ends in ``"\\n"``. Raises
-    ``VCError`` as :func:`to_rdf` does, and ``PROOF_TRANSFORMATION_ERROR`` when
-    canonicalization exceeds ``budget``.
+    Lines are sorted by code point and each ends in ``"\\n"``.
+    ``hash_algorithm`` is RDFC-1.0's hash (``"sha256"``, ``"sha384"`` for
+    ecdsa-rdfc-2019 with P-384 keys). Raises ``VCError`` as :func:`to_rdf` does,
+    and ``PROOF_TRANSFORMATION_ERROR`` when canonicalization exceeds ``budget``.
     """
-    return canonicalize(to_rdf(document, loader=loader), budget=budget)
+    return canonicalize(to_rdf(document, loader=loader), budget=budget, hash_algorithm=hash_algorithm)

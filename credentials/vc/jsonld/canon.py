@@ -10,9 +10,10 @@ indistinguishable blank nodes) is rejected with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from hashlib import sha256
+from collections.abc import Callable, Iterable
+from hashlib import sha256, sha384, sha512
 from itertools import permutations
+from typing import Protocol
 
 from ..errors import PROOF_TRANSFORMATION_ERROR, VCError
 from .rdf import Quad
@@ -20,6 +21,15 @@ from .rdf import Quad
 DEFAULT_BUDGET = 20000
 """Work units allowed per canonicalization: each Hash N-Degree Quads call costs
 one unit per quad of its blank node, each permutation one unit."""
+
+class _Digest(Protocol):
+    def hexdigest(self) -> str: ...
+
+
+HASH_ALGORITHMS: dict[str, Callable[[bytes], _Digest]] = {"sha256": sha256, "sha384": sha384, "sha512": sha512}
+"""The hash functions RDFC-1.0 may run with (its implementation-specific hash
+algorithm parameter), by ``hashlib`` name. SHA-256 is the default; vc-di-ecdsa
+requires SHA-384 for P-384 keys."""
 
 
 class _BudgetExhausted(Exception):
@@ -52,13 +62,14 @@ def _line(s: str, p: str, o: str, g: str) -> str:
 
 
 class _Canonicalizer:
-    __slots__ = ("quads_of", "first_hash", "canonical", "budget")
+    __slots__ = ("quads_of", "first_hash", "canonical", "budget", "hasher")
 
-    def __init__(self, quads_of: dict[str, list[Quad]], budget: int) -> None:
+    def __init__(self, quads_of: dict[str, list[Quad]], budget: int, hasher: Callable[[bytes], _Digest]) -> None:
         self.quads_of = quads_of
         self.first_hash: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
         self.budget = budget
+        self.hasher = hasher
 
     def spend(self, units: int = 1) -> None:
         """Charge ``units`` of work; abort when the budget is gone."""
@@ -81,7 +92,7 @@ class _Canonicalizer:
                 g = "_:a" if g == node else "_:z"
             lines.append(_line(s, p, o, g))
         lines.sort()
-        digest = sha256("".join(lines).encode("utf-8")).hexdigest()
+        digest = self.hasher("".join(lines).encode("utf-8")).hexdigest()
         self.first_hash[node] = digest
         return digest
 
@@ -93,7 +104,7 @@ class _Canonicalizer:
         if position != "g":
             data += quad[1]
         data += ident
-        return sha256(data.encode("utf-8")).hexdigest()
+        return self.hasher(data.encode("utf-8")).hexdigest()
 
     def hash_n_degree(self, node: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         """Hash N-Degree Quads (§4.8)."""
@@ -148,17 +159,25 @@ class _Canonicalizer:
             data.append(chosen_path)
             if chosen_issuer is not None:
                 issuer = chosen_issuer
-        return sha256("".join(data).encode("utf-8")).hexdigest(), issuer
+        return self.hasher("".join(data).encode("utf-8")).hexdigest(), issuer
 
 
-def canonicalize(quads: Iterable[Quad], *, budget: int = DEFAULT_BUDGET) -> str:
-    """Canonical N-Quads (RDFC-1.0, SHA-256) of a dataset.
+def canonicalize(
+    quads: Iterable[Quad], *, budget: int = DEFAULT_BUDGET, hash_algorithm: str = "sha256"
+) -> str:
+    """Canonical N-Quads (RDFC-1.0) of a dataset.
 
     ``quads`` are N-Quads term tuples as produced by :func:`to_rdf`. Duplicate
-    quads count once. Returns the sorted canonical lines, each ending in
-    ``"\\n"``. Raises ``VCError(PROOF_TRANSFORMATION_ERROR)`` when the blank
-    node structure needs more than ``budget`` units of work.
+    quads count once. ``hash_algorithm`` is RDFC-1.0's hash (a key of
+    :data:`HASH_ALGORITHMS`; it only changes which blank node gets which
+    label). Returns the sorted canonical lines, each ending in ``"\\n"``.
+    Raises ``VCError(PROOF_TRANSFORMATION_ERROR)`` when the blank node structure
+    needs more than ``budget`` units of work, ``ValueError`` for an unknown
+    ``hash_algorithm``.
     """
+    hasher = HASH_ALGORITHMS.get(hash_algorithm)
+    if hasher is None:
+        raise ValueError(f"unsupported RDFC-1.0 hash algorithm {hash_algorithm!r}")
     unique = list(dict.fromkeys(quads))
     quads_of: dict[str, list[Quad]] = {}
     for quad in unique:
@@ -173,7 +192,7 @@ def canonicalize(quads: Iterable[Quad], *, budget: int = DEFAULT_BUDGET) -> str:
         lines = [_line(*quad) for quad in unique]
         lines.sort()
         return "".join(lines)
-    state = _Canonicalizer(quads_of, budget)
+    state = _Canonicalizer(quads_of, budget, hasher)
     by_hash: dict[str, list[str]] = {}
     for node in quads_of:
         by_hash.setdefault(state.hash_first_degree(node), []).append(node)

@@ -84,22 +84,41 @@ class Cryptosuite:
     #: suites' Create Proof algorithm and vectors do: with no JSON-LD processing,
     #: that copy is what ties the signed bytes to the document's vocabulary.
     proof_carries_context: ClassVar[bool]
-    #: Family of the canonicalization, so a verifier can reuse one transformation.
+    #: Family of the canonicalization (``rdfc`` or ``jcs``); see :meth:`transformation_key` for reuse.
     canonicalization: ClassVar[str]
 
     # -- step 1 and 2: canonicalization, supplied by a mixin ------------------------
 
-    def transform(self, unsecured_document: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
-        """Transformation: the canonical form of the document without its proof."""
+    def transform(
+        self, unsecured_document: Mapping[str, Any], *, key_type: KeyType, loader: DocumentLoader
+    ) -> bytes:
+        """Transformation: the canonical form of the document without its proof.
+
+        ``key_type`` matters where the canonicalization depends on the key
+        (ecdsa-rdfc-2019 runs RDFC-1.0 with SHA-384 for P-384 keys).
+        """
+        return self._canonicalize(unsecured_document, key_type=key_type, loader=loader)
+
+    def transformation_key(self, key_type: KeyType) -> str:
+        """Names the transformation used with ``key_type``: equal keys, equal transformed bytes.
+
+        A verifier of a proof set canonicalizes the document once per key.
+        """
         raise NotImplementedError
 
     def configure_proof(
-        self, proof_options: Mapping[str, Any], unsecured_document: Mapping[str, Any], *, loader: DocumentLoader
+        self,
+        proof_options: Mapping[str, Any],
+        unsecured_document: Mapping[str, Any],
+        *,
+        key_type: KeyType,
+        loader: DocumentLoader,
     ) -> bytes:
         """Proof configuration: the canonical form of the proof options.
 
         The options must not contain ``proofValue``; they are given the document's
-        ``@context`` so that both are read against the same vocabulary.
+        ``@context`` so that both are read against the same vocabulary, and are
+        canonicalized as the document is for ``key_type``.
         """
         if proof_options.get("type") != "DataIntegrityProof" or proof_options.get("cryptosuite") != self.name:
             raise VCError(PROOF_GENERATION_ERROR, f"proof options are not a DataIntegrityProof for {self.name}")
@@ -107,9 +126,9 @@ class Cryptosuite:
         config.pop("proofValue", None)
         if "@context" in unsecured_document:
             config["@context"] = unsecured_document["@context"]
-        return self._canonicalize(config, loader=loader)
+        return self._canonicalize(config, key_type=key_type, loader=loader)
 
-    def _canonicalize(self, value: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
+    def _canonicalize(self, value: Mapping[str, Any], *, key_type: KeyType, loader: DocumentLoader) -> bytes:
         raise NotImplementedError
 
     # -- step 3 to 5: hashing and signing, supplied by the algorithm family ---------
@@ -117,6 +136,13 @@ class Cryptosuite:
     def hash_function(self, key_type: KeyType) -> str:
         """The ``hashlib`` name used for both hashes with a key of ``key_type``."""
         raise NotImplementedError
+
+    def rdfc_hash(self, key_type: KeyType) -> str:
+        """RDFC-1.0's own hash algorithm with a key of ``key_type`` (the RDFC suites only).
+
+        SHA-256 unless the suite says otherwise (vc-di-ecdsa: SHA-384 for P-384).
+        """
+        return "sha256"
 
     def signature_length(self, key_type: KeyType) -> int:
         """The exact length of a signature made with a key of ``key_type``."""
@@ -175,11 +201,11 @@ class Cryptosuite:
         """Steps 1 to 3 for ``unsecured_document`` and ``proof_options``.
 
         ``transformed_document`` lets a caller that verifies several proofs of the
-        same canonicalization reuse the document's canonical form.
+        same :meth:`transformation_key` reuse the document's canonical form.
         """
-        canonical_config = self.configure_proof(proof_options, unsecured_document, loader=loader)
+        canonical_config = self.configure_proof(proof_options, unsecured_document, key_type=key_type, loader=loader)
         if transformed_document is None:
-            transformed_document = self.transform(unsecured_document, loader=loader)
+            transformed_document = self.transform(unsecured_document, key_type=key_type, loader=loader)
         return HashInput(
             transformed_document,
             canonical_config,
@@ -209,14 +235,15 @@ class RdfcCanonicalization(Cryptosuite):
     proof_carries_context = False
     canonicalization = "rdfc"
 
-    def transform(self, unsecured_document: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
-        """Transformation: the document's canonical N-Quads, UTF-8 encoded."""
-        return self._canonicalize(unsecured_document, loader=loader)
+    def transformation_key(self, key_type: KeyType) -> str:
+        """``rdfc/<hash>``: RDFC-1.0 output depends on its hash algorithm."""
+        return "rdfc/" + self.rdfc_hash(key_type)
 
-    def _canonicalize(self, value: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
+    def _canonicalize(self, value: Mapping[str, Any], *, key_type: KeyType, loader: DocumentLoader) -> bytes:
         from ..jsonld import to_nquads
 
-        return to_nquads(value if isinstance(value, dict) else dict(value), loader=loader).encode("utf-8")
+        document = value if isinstance(value, dict) else dict(value)
+        return to_nquads(document, loader=loader, hash_algorithm=self.rdfc_hash(key_type)).encode("utf-8")
 
 
 class JcsCanonicalization(Cryptosuite):
@@ -225,9 +252,9 @@ class JcsCanonicalization(Cryptosuite):
     proof_carries_context = True
     canonicalization = "jcs"
 
-    def transform(self, unsecured_document: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
-        """Transformation: the document's JCS bytes."""
-        return jcs.canonicalize(unsecured_document)
+    def transformation_key(self, key_type: KeyType) -> str:
+        """``jcs``: the same bytes whatever the key."""
+        return "jcs"
 
-    def _canonicalize(self, value: Mapping[str, Any], *, loader: DocumentLoader) -> bytes:
+    def _canonicalize(self, value: Mapping[str, Any], *, key_type: KeyType, loader: DocumentLoader) -> bytes:
         return jcs.canonicalize(value)

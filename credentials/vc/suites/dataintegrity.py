@@ -194,7 +194,7 @@ def verify_proofs(
     moment = now if now is not None else datetime.now(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    # Proofs of a set sign the same unsecured document: canonicalize it once per kind.
+    # Proofs of a set sign the same unsecured document: canonicalize it once per transformation.
     transformed: dict[str, bytes] = {}
     return [
         _verify_one(
@@ -296,9 +296,12 @@ def _verify_one(
     suite.check_signature_length(signature, public_key.type)
 
     options = {key: value for key, value in proof.items() if key != "proofValue"}
-    cached = transformed.get(suite.canonicalization)
+    # Keyed by transformation, not suite family: ecdsa-rdfc-2019 with P-384
+    # canonicalizes differently (RDFC-1.0 with SHA-384) from the SHA-256 suites.
+    kind = suite.transformation_key(public_key.type)
+    cached = transformed.get(kind)
     data = suite.hash_input(unsecured, options, key_type=public_key.type, loader=loader, transformed_document=cached)
-    transformed[suite.canonicalization] = data.canonical_document
+    transformed[kind] = data.canonical_document
     suite.verify_signature(data.hash_data, signature, public_key)
     return ProofResult(method, suite.name, dict(proof))
 

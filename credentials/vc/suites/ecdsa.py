@@ -1,6 +1,7 @@
 """ECDSA cryptosuites (https://www.w3.org/TR/vc-di-ecdsa/): P-256/SHA-256 and P-384/SHA-384.
 
-The key's curve decides the hash used for the hash data; the key module applies
+The key's curve decides the hash used for the hash data and, in ecdsa-rdfc-2019,
+by RDFC-1.0 itself when it labels blank nodes; the key module applies
 the same hash again inside ECDSA and writes the signature as IEEE P1363 ``r || s``.
 """
 
@@ -32,6 +33,13 @@ class EcdsaRdfc2019(RdfcCanonicalization, _Ecdsa):
     """``ecdsa-rdfc-2019``: RDFC-1.0 canonical N-Quads, ECDSA on P-256 or P-384."""
 
     name = "ecdsa-rdfc-2019"
+
+    def rdfc_hash(self, key_type: KeyType) -> str:
+        """RDFC-1.0 hashes with the curve's hash too (vc-di-ecdsa §3.3, "canon-and-hash").
+
+        The blank node labels, hence the signed bytes, depend on it.
+        """
+        return _HASHES[key_type]
 
 
 class EcdsaJcs2019(JcsCanonicalization, _Ecdsa):
