@@ -23,8 +23,9 @@ Two paths produce the same bytes:
   ECMAScript number algorithm.
 
 Anything JCS cannot represent raises :class:`VCError` with
-``MALFORMED_VALUE_ERROR``: NaN and infinities, integers that no double holds
-exactly, lone surrogates, non-string keys, other Python types, cycles.
+``MALFORMED_VALUE_ERROR``: NaN and infinities, integers beyond 2**53 that a
+JavaScript parser would read as another number (see :func:`integer_as_double`),
+lone surrogates, non-string keys, other Python types, cycles.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 
 from .errors import MALFORMED_VALUE_ERROR, VCError
 
-__all__ = ["canonicalize", "serialize_number"]
+__all__ = ["canonicalize", "integer_as_double", "serialize_number"]
 
 # Beyond 2**53 not every integer is a double; below it ``str(n)`` is exactly the
 # ECMAScript rendering (see the module docstring).
@@ -146,11 +147,49 @@ def _serialize(value: Any, out: list[str]) -> list[str]:
     return out
 
 
+def integer_as_double(number: int) -> float:
+    """The IEEE-754 double that JavaScript (and RFC 8785 §3.2.2.3) reads for the JSON integer ``number``.
+
+    Every JSON number is a double there, so an integer beyond 2**53 in
+    magnitude is accepted only when that reading keeps what the document says:
+    when the double holds it exactly (``9007199254740994``), or when its digits
+    are the double's shortest ECMAScript form, which is how ``JSON.stringify``
+    writes that double (``123456789012345680000`` for 1.2345678901234568e20; at
+    and beyond 1e21 written out in full, ``10**21``). Any other integer
+    (``9007199254740993``, ``12345678901234567890``) would silently become
+    another number in every JavaScript verifier: ``VCError(MALFORMED_VALUE_ERROR)``.
+    """
+    try:
+        as_double = float(number)
+    except OverflowError:
+        raise VCError(MALFORMED_VALUE_ERROR, f"integer {_shown(number)} is beyond the range of an IEEE-754 double") from None
+    if int(as_double) == number:
+        return as_double
+    # repr() gives the shortest round-trip digits, the ones ECMAScript writes;
+    # beyond 2**53 they end at or before the units digit.
+    mantissa, _, exp_text = repr(abs(as_double)).partition("e")
+    int_part, _, frac_part = mantissa.partition(".")
+    frac_part = frac_part.rstrip("0")
+    shift = (int(exp_text) if exp_text else 0) - len(frac_part)
+    if shift >= 0 and int(int_part + frac_part) * 10**shift == abs(number):
+        return as_double
+    raise VCError(
+        MALFORMED_VALUE_ERROR,
+        f"integer {_shown(number)} is not exactly an IEEE-754 double, nor the shortest form of one: "
+        "a JavaScript verifier would read another number",
+    )
+
+
+def _shown(number: int) -> str:
+    text = str(number)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text.lstrip('-'))} digits)"
+
+
 def serialize_number(number: int | float) -> str:
     """Render ``number`` as ECMAScript ``Number.prototype.toString`` renders its double.
 
-    Integers must be exactly representable as a double (any integer up to 2**53
-    in magnitude is); NaN and infinities are rejected. Raises :class:`VCError`
+    An integer beyond 2**53 in magnitude must pass :func:`integer_as_double`;
+    NaN and infinities are rejected. Raises :class:`VCError`
     (``MALFORMED_VALUE_ERROR``).
     """
     if isinstance(number, bool):
@@ -159,13 +198,7 @@ def serialize_number(number: int | float) -> str:
         number = int(number)
         if -_SAFE_INT <= number <= _SAFE_INT:
             return str(number)
-        try:
-            as_double = float(number)
-        except OverflowError:
-            as_double = math.inf
-        if math.isinf(as_double) or int(as_double) != number:
-            raise VCError(MALFORMED_VALUE_ERROR, f"JCS: integer {number} is not exactly an IEEE-754 double")
-        return _format_double(as_double)
+        return _format_double(integer_as_double(number))
     number = float(number)
     if math.isnan(number) or math.isinf(number):
         raise VCError(MALFORMED_VALUE_ERROR, "JCS: NaN and Infinity are not JSON numbers")

@@ -144,11 +144,35 @@ def test_integers() -> None:
     assert canonicalize(123e-20) == b"1.23e-18"
 
 
-@pytest.mark.parametrize("value", [2**53 + 1, -(2**53) - 1, 10**400, 295147905179352830000])
-def test_integers_no_double_holds_are_errors(value: int) -> None:
+@pytest.mark.parametrize(
+    "value", [2**53 + 1, -(2**53) - 1, 10**400, 12345678901234567890, 123456789012345683969, 10**21 + 1]
+)
+def test_integers_a_javascript_parser_would_change_are_errors(value: int) -> None:
+    # Neither a double exactly nor the shortest form of one: JavaScript reads another number.
     with pytest.raises(VCError) as err:
         canonicalize({"n": [value]})
     assert err.value.code == MALFORMED_VALUE_ERROR
+    with pytest.raises(VCError) as err:
+        jcs.integer_as_double(value)
+    assert err.value.code == MALFORMED_VALUE_ERROR
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # JSON.stringify's text for 2**68 and 1.2345678901234568e20: the double's shortest digits.
+        (295147905179352830000, b"295147905179352830000"),
+        (123456789012345680000, b"123456789012345680000"),
+        (-999999999999999900000, b"-999999999999999900000"),
+        # The exact value of that double is accepted too, and written the same way.
+        (123456789012345683968, b"123456789012345680000"),
+        # Beyond 1e21 the shortest digits written out in full.
+        (10**29, b"1e+29"),
+    ],
+)
+def test_integers_that_are_the_shortest_form_of_a_double(value: int, expected: bytes) -> None:
+    assert canonicalize([value]) == b"[" + expected + b"]"
+    assert jcs.integer_as_double(value) == float(value)
 
 
 @pytest.mark.parametrize("value", [{1: "a"}, {None: 1}, {"a": {(1, 2): 3}}, {"s": {1, 2}}, b"bytes", object()])
