@@ -90,7 +90,9 @@ def _pyld_nquads(document: Any) -> str:
 
     return jsonld.normalize(
         copy.deepcopy(document),
-        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader},
+        # rdfDirection as the Data Integrity cryptosuites (and ours) use it.
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": loader,
+         "rdfDirection": "i18n-datatype"},
     )
 
 
@@ -159,6 +161,157 @@ def test_literal_escaping_is_canonical() -> None:
 )
 def test_canonical_double(value: float, lexical: str) -> None:
     assert canonical_double(value) == lexical
+
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+I18N = "https://www.w3.org/ns/i18n#"
+
+
+@pytest.mark.parametrize(
+    ("value", "lexical"),
+    [
+        # JSON-LD 1.1 API §8.6: toExponential(15), whose ties go to the larger magnitude.
+        (1234567890123456.5, "1.234567890123457E15"),
+        (-1234567890123456.5, "-1.234567890123457E15"),
+        (1234567890123457.5, "1.234567890123458E15"),
+        (0.10000000000000000555, "1.0E-1"),  # not a tie: the exact value is above ...05
+        (-0.0, "0.0E0"),
+        (0.0, "0.0E0"),
+        (5e-324, "4.940656458412465E-324"),
+        (1.7976931348623157e308, "1.797693134862316E308"),
+    ],
+)
+def test_canonical_double_rounding(value: float, lexical: str) -> None:
+    assert canonical_double(value) == lexical
+
+
+def test_negative_zero_typed_double() -> None:
+    context = [V2, EX, {"d": {"@id": "https://example.org/d", "@type": XSD + "double"}}]
+    nquads = to_nquads(credential({"id": "did:example:s", "v": {"@value": -0.0, "@type": XSD + "double"},
+                                   "d": -0.0}, context=context))
+    assert f'<did:example:s> <https://www.w3.org/ns/credentials/examples#v> "0.0E0"^^<{XSD}double> .' in nquads
+    assert f'<did:example:s> <https://example.org/d> "0.0E0"^^<{XSD}double> .' in nquads
+    assert '"-0' not in nquads
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        # What JSON.stringify writes for 1.2345678901234568e20, read as that double (toFixed(0)).
+        (123456789012345680000, f'"123456789012345683968"^^<{XSD}integer>'),
+        (-123456789012345680000, f'"-123456789012345683968"^^<{XSD}integer>'),
+        (123456789012345683968, f'"123456789012345683968"^^<{XSD}integer>'),
+        (9007199254740994, f'"9007199254740994"^^<{XSD}integer>'),
+        (2**53, f'"9007199254740992"^^<{XSD}integer>'),
+        (10**21, f'"1.0E21"^^<{XSD}double>'),
+        # The double nearest 1e29 is 99999999999999991433150857216 (jsonld.js agrees).
+        (10**29, f'"9.999999999999999E28"^^<{XSD}double>'),
+    ],
+)
+def test_integers_beyond_2_53_are_the_double_javascript_reads(value: int, literal: str) -> None:
+    nquads = to_nquads(credential({"id": "did:example:s", "v": value}))
+    assert f"<did:example:s> <https://www.w3.org/ns/credentials/examples#v> {literal} ." in nquads
+
+
+@pytest.mark.parametrize("value", [2**53 + 1, -(2**53) - 1, 12345678901234567890, 10**21 + 1, 10**400])
+def test_integers_beyond_2_53_that_javascript_would_change_are_refused(value: int) -> None:
+    for doc in (
+        credential({"id": "did:example:s", "v": value}),
+        credential({"id": "did:example:s", "v": {"@value": value, "@type": XSD + "double"}}),
+        credential({"id": "did:example:s", "v": {"@value": [value], "@type": "@json"}}),
+    ):
+        with pytest.raises(VCError) as caught:
+            to_nquads(doc)
+        assert caught.value.code == MALFORMED_VALUE_ERROR
+        assert "$.credentialSubject.v" in caught.value.message
+
+
+def _subject_objects(nquads: str) -> list[str]:
+    prefix = "<did:example:s> <https://www.w3.org/ns/credentials/examples#"
+    return sorted(line[len(prefix):-2] for line in nquads.splitlines() if line.startswith(prefix))
+
+
+def test_base_direction_as_i18n_datatype() -> None:
+    # rdfDirection "i18n-datatype", as Digital Bazaar's cryptosuites canonicalize.
+    doc = credential({
+        "id": "did:example:s",
+        "a": {"@value": "مرحبا", "@language": "AR", "@direction": "rtl"},
+        "b": {"@value": "abc", "@direction": "ltr"},
+        "c": {"@value": "plain", "@language": "en"},
+    })
+    assert _subject_objects(to_nquads(doc)) == [
+        f'a> "مرحبا"^^<{I18N}ar_rtl>',
+        f'b> "abc"^^<{I18N}_ltr>',
+        'c> "plain"@en',
+    ]
+
+
+def test_base_direction_from_the_context() -> None:
+    context = [V2, EX, {
+        "@direction": "rtl",
+        "@language": "he",
+        "ltrTerm": {"@id": "https://www.w3.org/ns/credentials/examples#ltrTerm", "@direction": "ltr"},
+        "noDir": {"@id": "https://www.w3.org/ns/credentials/examples#noDir", "@direction": None},
+        "enTerm": {"@id": "https://www.w3.org/ns/credentials/examples#enTerm", "@language": "en"},
+        "langMap": {"@id": "https://www.w3.org/ns/credentials/examples#langMap", "@container": "@language",
+                    "@direction": "ltr"},
+        "typed": {"@id": "https://www.w3.org/ns/credentials/examples#typed", "@type": XSD + "string"},
+    }]
+    doc = credential({
+        "id": "did:example:s", "plain": "x", "ltrTerm": "y", "noDir": "z", "enTerm": "w",
+        "langMap": {"fr": "bonjour", "@none": "hi"}, "typed": "t", "number": 1,
+    }, context=context)
+    assert _subject_objects(to_nquads(doc)) == [
+        f'enTerm> "w"^^<{I18N}en_rtl>',
+        f'langMap> "bonjour"^^<{I18N}fr_ltr>',
+        f'langMap> "hi"^^<{I18N}_ltr>',
+        f'ltrTerm> "y"^^<{I18N}he_ltr>',
+        'noDir> "z"@he',
+        f'number> "1"^^<{XSD}integer>',
+        f'plain> "x"^^<{I18N}he_rtl>',
+        'typed> "t"',
+    ]
+
+
+def test_changing_the_base_direction_changes_the_nquads() -> None:
+    rtl = credential({"id": "did:example:s", "v": {"@value": "abc", "@language": "ar", "@direction": "rtl"}})
+    ltr = credential({"id": "did:example:s", "v": {"@value": "abc", "@language": "ar", "@direction": "ltr"}})
+    none = credential({"id": "did:example:s", "v": {"@value": "abc", "@language": "ar"}})
+    assert len({to_nquads(rtl), to_nquads(ltr), to_nquads(none)}) == 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"@value": "x", "@direction": None},
+        {"@value": "x", "@direction": "up"},
+        {"@value": "x", "@direction": "RTL"},
+        {"@value": 5, "@direction": "ltr"},
+        {"@value": True, "@direction": "rtl"},
+        {"@value": "x", "@direction": "ltr", "@type": XSD + "string"},
+    ],
+)
+def test_invalid_base_direction_is_refused(value: dict[str, Any]) -> None:
+    with pytest.raises(VCError) as caught:
+        to_nquads(credential({"id": "did:example:s", "v": value}))
+    assert caught.value.code == MALFORMED_VALUE_ERROR
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"@language": "en us"},
+        {"@language": "en>"},
+        {"@language": "1en"},
+        {"t": {"@id": "https://example.org/t", "@language": "en> <https://evil.example/x"}},
+        {"@direction": "up"},
+    ],
+)
+def test_invalid_default_language_or_direction_in_a_context_is_refused(context: dict[str, Any]) -> None:
+    # A language lands inside the N-Quads literal (and the i18n datatype IRI): it must be well formed.
+    with pytest.raises(VCError) as caught:
+        to_nquads(credential({"id": "did:example:s", "t": "x"}, context=[V2, EX, context]))
+    assert caught.value.code == MALFORMED_VALUE_ERROR
 
 
 def test_numbers_and_booleans() -> None:
@@ -505,8 +658,30 @@ def test_plain_null_is_still_no_value() -> None:
     # As in JSON-LD and other implementations' safe modes: null is "no value".
     doc = {"@context": {"p": "http://example.org/p"}, "@id": "http://example.org/s", "p": None}
     assert to_nquads(doc) == ""
-    doc["p"] = {"@value": None}
-    assert to_nquads(doc) == ""
+    doc["p"] = [None, "x"]
+    assert to_nquads(doc) == '<http://example.org/s> <http://example.org/p> "x" .\n'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"@value": None},
+        {"@value": None, "@language": "en"},
+        {"@value": None, "@type": "http://www.w3.org/2001/XMLSchema#string"},
+        [{"@value": None}],
+    ],
+)
+def test_null_value_object_is_refused(value: Any) -> None:
+    # Digital Bazaar's safe mode refuses it ("null @value value"): a value
+    # object says something was meant, and dropping it silently is data loss.
+    doc = {"@context": {"p": "http://example.org/p"}, "@id": "http://example.org/s", "p": value}
+    with pytest.raises(VCError) as caught:
+        to_nquads(doc)
+    assert caught.value.code == MALFORMED_VALUE_ERROR
+    assert "null @value" in caught.value.message
+    # @json's null is a value (the JSON literal null), not "no value".
+    doc["p"] = {"@value": None, "@type": "@json"}
+    assert to_nquads(doc) == f'<http://example.org/s> <http://example.org/p> "null"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON> .\n'
 
 
 def test_graph_index_container_does_not_rewrap_a_graph_object() -> None:

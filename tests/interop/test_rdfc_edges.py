@@ -8,13 +8,15 @@ sign). Three kinds of case:
 * AGREE: the same canonical N-Quads, or both refuse the document;
 * SPEC_DIVERGENCES: they differ and the JSON-LD 1.1 API or VC Data Integrity
   says ours is right; each pins both outputs, so a change on either side shows;
-* core disagreements that should be fixed here, each ``xfail(strict=True)``
-  with the spec reference in its reason.
+* formerly core disagreements, now fixed (base direction, double rounding,
+  negative zero, large integers, null @value): kept in AGREE with their reasons.
 """
 
 from __future__ import annotations
 
 import copy
+import random
+import struct
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ import pytest
 from credentials.vc import suites
 from credentials.vc.errors import CRYPTOGRAPHIC_SECURITY_ERROR, MALFORMED_VALUE_ERROR, VCError
 from credentials.vc.jsonld import to_nquads
+from credentials.vc.jsonld.rdf import canonical_double
 from credentials.vc.verify import verify_credential
 from identity.did import Resolver
 from identity.keys import KeyType
@@ -82,6 +85,69 @@ AGREE: dict[str, dict[str, Any]] = {
     ),
 }
 
+# Formerly core disagreements, fixed.
+TIE = 1234567890123456.5  # exactly representable; 17 significant digits, the last a 5
+AGREE.update({
+    # JSON-LD 1.1 API §8.6 'Data Round Tripping' rounds the mantissa to 15 digits
+    # by (value).toExponential(15), which breaks exact ties away from zero.
+    "double-rounding-tie": credential(v=TIE, w=-TIE),
+    # §8.6: 'The canonical representation for zero is 0.0E0'.
+    "negative-zero-double": credential(v={"@value": -0.0, "@type": XSD + "double"}),
+    # VC Data Integrity 'Data loss': @direction must not be dropped; Digital
+    # Bazaar's cryptosuites use rdfDirection 'i18n-datatype'.
+    "base-direction": credential(v={"@value": "مرحبا", "@language": "ar", "@direction": "rtl"}),
+    "direction-without-language": credential(v={"@value": "abc", "@direction": "ltr"}),
+    "direction-uppercase-language": credential(v={"@value": "abc", "@language": "AR-eg", "@direction": "rtl"}),
+    "direction-from-context": credential(
+        v={
+            "@context": {
+                "@direction": "rtl", "@language": "he",
+                "ltrTerm": {"@id": EX + "ltrTerm", "@direction": "ltr"},
+                "noDir": {"@id": EX + "noDir", "@direction": None},
+                "enTerm": {"@id": EX + "enTerm", "@language": "en"},
+                "langMap": {"@id": EX + "langMap", "@container": "@language", "@direction": "ltr"},
+                "typed": {"@id": EX + "typed", "@type": XSD + "string"},
+            },
+            "plain": "x", "ltrTerm": "y", "noDir": "z", "enTerm": "w", "langMap": {"fr": "bonjour", "@none": "hi"},
+            "typed": "t",
+        },
+    ),
+    # JavaScript reads every JSON number as a double: an integer beyond 2**53 is
+    # accepted when that reading keeps it (exact, or the double's shortest form,
+    # as JSON.stringify writes it) and then is that double.
+    "large-integers-javascript-reads-the-same": credential(
+        a=123456789012345680000, b=-123456789012345680000, c=123456789012345683968, d=2**53 + 2,
+        e=295147905179352830000, f=999999999999999900000, g=10**21, h=10**29,
+        i={"@value": 123456789012345680000, "@type": XSD + "double"},
+    ),
+})
+
+
+def _doubles(count: int) -> list[float]:
+    """Seeded doubles: random bit patterns, and exact ties at the 16th digit."""
+    rng = random.Random(20261122)
+    out: list[float] = [TIE, -TIE, 0.5, 2.5e-5, 1e21, 1.7976931348623157e308]
+    while len(out) < count // 2:
+        value = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
+        if value == value and value not in (float("inf"), float("-inf")):
+            out.append(value)
+    while len(out) < count:
+        # Few significant bits: some have exactly 17 significant digits, the last a 5.
+        value = rng.randint(1, 2**53) / 2 ** rng.randint(0, 70) * rng.choice([1, -1])
+        if canonical_double(value) != _half_even(value):
+            out.append(value)
+    return out
+
+
+def _half_even(value: float) -> str:
+    mantissa, _, exponent = f"{value:.15e}".partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    return f"{whole}.{fraction.rstrip('0') or '0'}E{int(exponent)}"
+
+
+DOUBLES = _doubles(400)
+AGREE["doubles-corpus"] = credential(v=[{"@value": d, "@type": XSD + "double"} for d in DOUBLES])
+
 # Both refuse: each of these would lose data (VC Data Integrity 1.0, Security
 # Considerations, "Data loss": a dropping JSON-LD processor MUST error) or is
 # invalid JSON-LD.
@@ -98,6 +164,13 @@ BOTH_REFUSE: dict[str, dict[str, Any]] = {
     "vocab-relative-id": credential(v={"@id": "x", "@type": "Foo"}),
     "remote-context": credential(v={"@context": "https://example.org/ctx", "q": "x"}),
     "protected-redefinition": credential(v={"@context": {"id": "http://example.org/id"}, "id": "x"}),
+    # JSON-LD 1.1 expansion turns it into null; jsonld.js's safe mode refuses it
+    # ("null @value value"), and so do we: a signer meant something.
+    "null-value-object": credential(v={"@value": None}),
+    "null-value-object-with-language": credential(v={"@value": None, "@language": "en"}),
+    "null-direction": credential(v={"@value": "x", "@direction": None}),
+    "invalid-direction": credential(v={"@value": "x", "@direction": "up"}),
+    "invalid-default-language": credential(v={"@context": {"@language": "en us"}, "q": "x"}),
 }
 BOTH_REFUSE["relative-credential-id"] = {**credential(), "id": "relative"}
 
@@ -170,51 +243,24 @@ SPEC_DIVERGENCES: dict[str, tuple[dict[str, Any], str, str, str]] = {
         "",
         "as reverse-property (@nest unsupported, refused)",
     ),
-    "null-value-object": (
-        credential(v={"@value": None}),
-        "(dropped)",
-        "ERROR",
-        "JSON-LD 1.1 expansion turns a value object whose @value is null into null, as it does a plain "
-        "null, which both sides drop without error; jsonld.js's safe mode alone flags this spelling",
+    "integer-javascript-reads-as-another": (
+        credential(v=12345678901234567890),
+        MALFORMED_VALUE_ERROR,
+        _line(f'"12345678901234567168"^^<{XSD}integer>'),
+        "neither a double exactly nor a double's shortest form: every JavaScript processor reads the "
+        "double 12345678901234567168 and signs that, silently; we refuse the document rather than sign "
+        "a number it does not say (the spec is silent: JSON-LD's data model has arbitrary integers)",
+    ),
+    "direction-on-a-number": (
+        credential(v={"@value": 5, "@direction": "ltr"}),
+        MALFORMED_VALUE_ERROR,
+        _line(f'"5"^^<{XSD}integer>'),
+        "JSON-LD 1.1 toRdf writes a number as xsd:integer and drops its @direction; VC Data Integrity "
+        "'Data loss' asks for an error instead. jsonld.js drops it without a safe-mode event",
     ),
 }
-
-# Disagreements where ours should (bugs) or arguably should (ambiguities, for
-# interoperability with the JavaScript ecosystem) produce what theirs does.
-TIE = 1234567890123456.5  # exactly representable; 17 significant digits, the last a 5
-CORE_ISSUES: dict[str, tuple[dict[str, Any], str]] = {
-    "double-rounding-tie": (
-        credential(v=TIE, w=-TIE),
-        "interop, spec ambiguous: JSON-LD 1.1 API §8.6 'Data Round Tripping' rounds the mantissa to 15 "
-        "digits without naming a tie rule; its only code, (value).toExponential(15), breaks ties away from "
-        "zero (1.234567890123457E15, jsonld.js); ours (like pyld and C printf) rounds half to even "
-        "(1.234567890123456E15)",
-    ),
-    "negative-zero-double": (
-        credential(v={"@value": -0.0, "@type": XSD + "double"}),
-        "core bug: JSON-LD 1.1 API §8.6 'Data Round Tripping': 'The canonical representation for zero is 0.0E0'; "
-        "ours writes -0.0 coerced to xsd:double as -0.0E0",
-    ),
-    "base-direction": (
-        credential(v={"@value": "مرحبا", "@language": "ar", "@direction": "rtl"}),
-        "core bug: ours drops @direction silently (\"مرحبا\"@ar), so the proof does not cover it: VC Data Integrity "
-        "§'Data loss' requires an error when a JSON-LD processor drops data; Digital Bazaar's cryptosuites "
-        "keep it with rdfDirection 'i18n-datatype' (\"مرحبا\"^^<https://www.w3.org/ns/i18n#ar_rtl>)",
-    ),
-    "direction-without-language": (
-        credential(v={"@value": "abc", "@direction": "ltr"}),
-        "core bug: as base-direction (theirs: \"abc\"^^<https://www.w3.org/ns/i18n#_ltr>)",
-    ),
-}
-
 
 CORPUS = sorted((FIXTURES / "jsonld_corpus").glob("*.json"))
-CORPUS_EXPECTED_DIFFERENCES = {
-    "edge_direction.json": pytest.mark.xfail(strict=True, reason="core bug: @direction dropped (see base-direction)"),
-    "numbers.json": pytest.mark.xfail(strict=True, reason="interop, spec silent: 12345678901234567890 is "
-                                      "canonicalized exactly here, as the double 12345678901234567168 by jsonld.js "
-                                      "(see test_large_number_written_by_javascript_verifies_here)"),
-}
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +269,6 @@ def theirs() -> dict[str, dict[str, Any]]:
         **{f"agree/{k}": v for k, v in AGREE.items()},
         **{f"refuse/{k}": v for k, v in BOTH_REFUSE.items()},
         **{f"spec/{k}": v[0] for k, v in SPEC_DIVERGENCES.items()},
-        **{f"core/{k}": v[0] for k, v in CORE_ISSUES.items()},
         **{f"corpus/{path.name}": load_json(path) for path in CORPUS},
     }
     requests = [{"action": "canonize", "document": doc} for doc in documents.values()]
@@ -262,33 +307,24 @@ def test_pinned_divergence_where_ours_follows_the_spec(theirs, name):
     document, ours_expected, theirs_expected, _why = SPEC_DIVERGENCES[name]
     ours = ours_or_code(document)
     result = theirs[f"spec/{name}"]
-    if ours_expected == "(dropped)":
-        assert ours == to_nquads(credential())
-    elif ours_expected == MALFORMED_VALUE_ERROR:
+    if ours_expected == MALFORMED_VALUE_ERROR:
         assert ours == MALFORMED_VALUE_ERROR
     else:
         assert ours_expected in ours.splitlines()
-    if theirs_expected == "ERROR":
-        assert "error" in result
-    elif theirs_expected:
+    if theirs_expected:
         assert theirs_expected in peer.ok(result)["nquads"].splitlines()
     else:
         # A feature we refuse: theirs canonicalizes it (into something we do not compare).
         assert "nquads" in result, result
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=why)) for name, (_, why) in CORE_ISSUES.items()],
-)
-def test_core_should_match(theirs, name):
-    assert ours_or_code(CORE_ISSUES[name][0]) == peer.ok(theirs[f"core/{name}"])["nquads"]
+def test_doubles_corpus_has_ties() -> None:
+    # Exact ties at the 16th digit are where half-to-even and ECMAScript's rule differ.
+    assert sum(canonical_double(d) != _half_even(d) for d in DOUBLES) >= 200
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: @direction is dropped, so changing it keeps the proof valid "
-                   "(VC Data Integrity requires an error on dropped data)")
 def test_changing_the_base_direction_breaks_the_proof():
-    signed = suites.add_proof(CORE_ISSUES["base-direction"][0], signer=ISSUER.signer,
+    signed = suites.add_proof(AGREE["base-direction"], signer=ISSUER.signer,
                               cryptosuite="eddsa-rdfc-2022", created=CREATED)
     flipped = copy.deepcopy(signed)
     flipped["credentialSubject"]["v"]["@direction"] = "ltr"
@@ -297,11 +333,9 @@ def test_changing_the_base_direction_breaks_the_proof():
     assert {c.check: c.code for c in result.checks}["proof"] == CRYPTOGRAPHIC_SECURITY_ERROR
 
 
-@pytest.mark.xfail(strict=True, reason="interop, spec silent: integers beyond 2**53 are canonicalized exactly "
-                   "(as pyld does), but JSON-LD processors in JavaScript (and any RFC 8259 §6 / I-JSON parser) read them as the IEEE double "
-                   "they denote; JSON.stringify(1.2345678901234568e20) is '123456789012345680000', which we "
-                   "canonicalize as 123456789012345680000 and jsonld.js as 123456789012345683968")
 def test_large_number_written_by_javascript_verifies_here(theirs):
+    # JSON.stringify(1.2345678901234568e20) is '123456789012345680000': read here
+    # as the same double, as every JavaScript verifier does.
     signed = peer.ok(theirs["issue/large-double"])["document"]
     # Their JSON for the double is an integer literal beyond 2**53; json.loads makes it an int.
     assert signed["credentialSubject"]["v"] == 123456789012345680000
@@ -312,7 +346,7 @@ def test_large_number_written_by_javascript_verifies_here(theirs):
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(path.name, marks=[CORPUS_EXPECTED_DIFFERENCES[path.name]] if path.name in CORPUS_EXPECTED_DIFFERENCES else [])
+        path.name
         for path in CORPUS
         if path.name != "symmetric_blank_nodes.json"
     ],

@@ -53,6 +53,18 @@ _MAX_DERIVED = 256
 _CTX_ERROR = MALFORMED_VALUE_ERROR
 
 
+_LANGUAGE_TAG = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
+
+
+def is_language_tag(tag: str) -> bool:
+    """BCP 47 well-formedness as JSON-LD processors check it (jsonld.js's pattern).
+
+    Safe mode refuses other tags: they would also break the N-Quads syntax of a
+    language-tagged literal or of an i18n datatype IRI.
+    """
+    return _LANGUAGE_TAG.fullmatch(tag) is not None
+
+
 def ctx_error(message: str) -> VCError:
     """A JSON-LD context/syntax error as a VCError."""
     return VCError(_CTX_ERROR, f"invalid JSON-LD: {message}")
@@ -342,10 +354,10 @@ def _apply_definition(
         lang = ctx["@language"]
         if lang is None:
             result.language = None
-        elif isinstance(lang, str):
+        elif isinstance(lang, str) and is_language_tag(lang):
             result.language = lang.lower()
         else:
-            raise ctx_error("invalid default language")
+            raise ctx_error(f"invalid default language {lang!r}")
     if "@direction" in ctx:
         direction = ctx["@direction"]
         if direction not in (None, "ltr", "rtl"):
@@ -506,7 +518,7 @@ def create_term(
         tdef.ctx_key = context_key(tdef.context)
     if "@language" in value and "@type" not in value:
         lang = value["@language"]
-        if lang is not None and not isinstance(lang, str):
+        if lang is not None and not (isinstance(lang, str) and is_language_tag(lang)):
             raise ctx_error(f"invalid language mapping for {term!r}")
         tdef.language = lang.lower() if isinstance(lang, str) else None
         tdef.has_language = True

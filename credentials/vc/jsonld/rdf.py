@@ -4,13 +4,17 @@ The walk follows the Expansion algorithm (JSON-LD 1.1 API §5.1.2) step by step
 but, instead of building expanded JSON, emits quads as soon as a node's subject
 is known. Quads are N-Quads term strings: ``<iri>``, ``_:label`` or a literal
 already in canonical N-Quads form, so RDFC-1.0 and serialization never need to
-re-escape anything. The result equals JSON-LD toRdf with ``rdfDirection`` null
+re-escape anything. The result equals JSON-LD toRdf with ``rdfDirection``
+``"i18n-datatype"`` (what the Data Integrity cryptosuites use: a string with a
+base direction becomes ``"value"^^<https://www.w3.org/ns/i18n#{language}_{direction}>``)
 and ``produceGeneralizedRdf`` false.
 
 Safe mode (Data Integrity §4 "the transformation MUST fail if data would be
 lost"): a property that does not expand to an absolute IRI, a relative ``@id``,
 ``@type`` or datatype, a blank-node predicate, and free-floating values raise
-``VCError(MALFORMED_VALUE_ERROR)`` naming the JSON path.
+``VCError(MALFORMED_VALUE_ERROR)`` naming the JSON path; so do a null
+``@value`` and integers beyond 2**53 that JavaScript would read as another
+number (:func:`credentials.vc.jcs.integer_as_double`).
 """
 
 from __future__ import annotations
@@ -18,10 +22,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from ..errors import MALFORMED_VALUE_ERROR, VCError
-from .context import ActiveContext, TermDef, expand_iri, is_absolute_iri
+from ..jcs import canonicalize as jcs_canonicalize
+from ..jcs import integer_as_double
+from .context import ActiveContext, TermDef, expand_iri, is_absolute_iri, is_language_tag
 
 Quad = tuple[str, str, str, str]
 """(subject, predicate, object, graph) as N-Quads terms; graph ``""`` is the default graph."""
@@ -38,6 +45,8 @@ XSD_BOOLEAN = f"<{XSD}boolean>"
 XSD_INTEGER = f"<{XSD}integer>"
 XSD_DOUBLE_IRI = XSD + "double"
 XSD_DOUBLE = f"<{XSD_DOUBLE_IRI}>"
+I18N = "https://www.w3.org/ns/i18n#"
+_SAFE_INT = 2**53
 
 _ESCAPES = {
     "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
@@ -57,9 +66,30 @@ def escape_literal(value: str) -> str:
 
 
 def canonical_double(value: float) -> str:
-    """The canonical xsd:double lexical form (``1.1E0``, ``-2.5E-7``)."""
+    """The canonical xsd:double lexical form (``1.1E0``, ``-2.5E-7``), as JSON-LD 1.1 writes it.
+
+    JSON-LD 1.1 API §8.6 defines it by ECMAScript's ``toExponential(15)``: the
+    mantissa is the exact value rounded to 16 significant digits, an exact tie
+    going to the larger magnitude; zero (either sign) is ``0.0E0``.
+    """
     if math.isnan(value) or math.isinf(value):
         raise VCError(MALFORMED_VALUE_ERROR, "NaN and infinite numbers cannot be converted to RDF")
+    if value == 0:
+        return "0.0E0"
+    # Python's formatting rounds the exact binary value correctly but breaks
+    # ties to even. A tie needs the exact value to end in a 5 at the 17th
+    # significant digit, so the 17-digit form shows every candidate.
+    seventeen = f"{value:.16e}"
+    mantissa, _, exponent = seventeen.partition("e")
+    if mantissa[-1] == "5" and Decimal(value) == Decimal(seventeen):
+        digits = str(int(mantissa.lstrip("-").replace(".", "")[:16]) + 1)
+        exp = int(exponent)
+        if len(digits) > 16:  # 9.999...95 rounds up to 10
+            digits = digits[:16]
+            exp += 1
+        whole = ("-" if value < 0 else "") + digits[0]
+        fraction = digits[1:].rstrip("0") or "0"
+        return f"{whole}.{fraction}E{exp}"
     mantissa, _, exponent = f"{value:.15e}".partition("e")
     whole, _, fraction = mantissa.partition(".")
     fraction = fraction.rstrip("0") or "0"
@@ -68,68 +98,7 @@ def canonical_double(value: float) -> str:
 
 def _jcs(value: Any) -> str:
     """RFC 8785 canonical JSON for rdf:JSON literals."""
-    if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
-        return "{" + ",".join(_jcs_str(k) + ":" + _jcs(v) for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_jcs(v) for v in value) + "]"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return _jcs_str(value)
-    if isinstance(value, int):
-        if abs(value) >= 2**53:
-            return _jcs_number(float(value))
-        return str(value)
-    if isinstance(value, float):
-        return _jcs_number(value)
-    raise VCError(MALFORMED_VALUE_ERROR, f"value of type {type(value).__name__} is not JSON")
-
-
-def _jcs_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _jcs_number(value: float) -> str:
-    # ECMAScript Number::toString: shortest round-trip digits, exponent form
-    # outside [1e-6, 1e21).
-    if math.isnan(value) or math.isinf(value):
-        raise VCError(MALFORMED_VALUE_ERROR, "NaN and infinite numbers are not JSON")
-    if value == 0:
-        return "0"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    text = repr(value)
-    mantissa, sep, exp = text.partition("e")
-    digits = mantissa.replace("-", "").replace(".", "")
-    sign = "-" if value < 0 else ""
-    if sep:
-        exponent = int(exp)
-        int_part, _, frac = mantissa.lstrip("-").partition(".")
-        point = len(int_part) + exponent
-    else:
-        int_part, _, frac = mantissa.lstrip("-").partition(".")
-        point = len(int_part)
-    stripped = digits.lstrip("0")
-    point -= len(digits) - len(stripped)
-    digits = stripped.rstrip("0") or "0"
-    k = len(digits)
-    n = point
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    esign = "+" if e >= 0 else "-"
-    if k == 1:
-        return f"{sign}{digits}e{esign}{abs(e)}"
-    return f"{sign}{digits[0]}.{digits[1:]}e{esign}{abs(e)}"
+    return jcs_canonicalize(value).decode("utf-8")
 
 
 class _Located(Exception):
@@ -233,29 +202,48 @@ class _Walker:
                 )
         if ttype is not None and ttype not in ("@id", "@vocab", "@none"):
             return self.literal(value, ttype, None)
-        language = None
-        if isinstance(value, str):
-            if tdef is not None and tdef.has_language:
-                language = tdef.language
-            else:
-                language = ctx.language
-        return self.literal(value, None, language)
+        if not isinstance(value, str):
+            return self.literal(value, None, None)
+        if tdef is not None and tdef.has_language:
+            language = tdef.language
+        else:
+            language = ctx.language
+        if tdef is not None and tdef.has_direction:
+            direction = tdef.direction
+        else:
+            direction = ctx.direction
+        return self.literal(value, None, language, direction)
 
-    def literal(self, value: Any, datatype: str | None, language: str | None) -> str:
-        """Object to RDF Conversion (§8.4.2) for a value."""
+    def literal(
+        self, value: Any, datatype: str | None, language: str | None, direction: str | None = None
+    ) -> str:
+        """Object to RDF Conversion (§8.4.2) for a value; ``direction`` applies to strings only."""
         if datatype == "@json":
-            return f'"{escape_literal(_jcs(value))}"^^{RDF_JSON}'
+            try:
+                return f'"{escape_literal(_jcs(value))}"^^{RDF_JSON}'
+            except VCError as exc:
+                raise _fail(exc.message) from None
         if datatype is not None and not is_absolute_iri(datatype):
             raise _fail(f"datatype {datatype!r} is not an absolute IRI")
         if isinstance(value, str):
             text = escape_literal(value)
             default = None
+            if direction is not None and datatype is None:
+                # rdfDirection "i18n-datatype" (JSON-LD 1.1 API §8.4.2 step 13).
+                return f'"{text}"^^<{I18N}{language or ""}_{direction}>'
         elif value is True or value is False:
             text = "true" if value else "false"
             default = XSD_BOOLEAN
         elif isinstance(value, (int, float)):
-            if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-                raise _fail("NaN and infinite numbers cannot be converted to RDF")
+            if isinstance(value, float):
+                if math.isnan(value) or math.isinf(value):
+                    raise _fail("NaN and infinite numbers cannot be converted to RDF")
+            elif not -_SAFE_INT <= value <= _SAFE_INT:
+                # JavaScript processors read the double; take the same one, or refuse.
+                try:
+                    value = integer_as_double(value)
+                except VCError as exc:
+                    raise _fail(exc.message) from None
             if (
                 datatype == XSD_DOUBLE_IRI
                 or (isinstance(value, float) and not value.is_integer())
@@ -429,7 +417,9 @@ class _Walker:
             if datatype is None or (datatype != "@json" and not is_absolute_iri(datatype)):
                 raise _fail(f"value @type {raw!r} is not an absolute IRI")
         if value is None and datatype != "@json":
-            return []
+            # JSON-LD expands it to nothing; Digital Bazaar's safe mode refuses it
+            # ("null @value value"), and so do we: a signer meant something.
+            raise _fail("a value object with a null @value would be dropped").with_path("@value")
         language = None
         if "@language" in keywords:
             language = keywords["@language"]
@@ -438,13 +428,19 @@ class _Walker:
             if not isinstance(value, str):
                 raise _fail("a language-tagged value must be a string")
             language = language.lower()
-            if not _valid_language(language):
+            if not is_language_tag(language):
                 raise _fail(f"invalid language tag {language!r}")
-        if "@direction" in keywords and keywords["@direction"] not in (None, "ltr", "rtl"):
-            raise _fail("invalid @direction")
+        direction = None
+        if "@direction" in keywords:
+            direction = keywords["@direction"]
+            if direction not in ("ltr", "rtl"):
+                raise _fail('invalid base direction: @direction must be "ltr" or "rtl"').with_path("@direction")
+            if not isinstance(value, str):
+                # toRdf would write the number or boolean and drop the direction.
+                raise _fail("a value with a base direction must be a string")
         if datatype != "@json" and isinstance(value, (dict, list)):
             raise _fail("invalid value object value")
-        return [self.literal(value, datatype, language)]
+        return [self.literal(value, datatype, language, direction)]
 
     def node(
         self,
@@ -534,7 +530,7 @@ class _Walker:
         if not container or container == {"@set"}:
             return self.expand(ctx, key, tdef, value, graph)
         if "@language" in container and isinstance(value, dict):
-            return self.language_map(ctx, value)
+            return self.language_map(ctx, tdef, value)
         if "@index" in container and isinstance(value, dict):
             out: list[str] = []
             for index_key, item in value.items():
@@ -604,20 +600,21 @@ class _Walker:
         keys = {ctx.expand_key(k) for k in item if k != "@context"}
         return "@graph" in keys and keys <= {"@graph", "@id", "@index"}
 
-    def language_map(self, ctx: ActiveContext, value: dict[str, Any]) -> list[str]:
-        """Literals of a ``@container: @language`` map."""
+    def language_map(self, ctx: ActiveContext, tdef: TermDef, value: dict[str, Any]) -> list[str]:
+        """Literals of a ``@container: @language`` map (with the term's or default base direction)."""
         out: list[str] = []
+        direction = tdef.direction if tdef.has_direction else ctx.direction
         for lang, strings in value.items():
             expanded_lang = ctx.expand_key(lang)
             tag = None if expanded_lang == "@none" else lang.lower()
-            if tag is not None and not _valid_language(tag):
+            if tag is not None and not is_language_tag(tag):
                 raise _fail(f"invalid language tag {lang!r}").with_path(lang)
             for item in strings if isinstance(strings, list) else [strings]:
                 if item is None:
                     continue
                 if not isinstance(item, str):
                     raise _fail("language map values must be strings").with_path(lang)
-                out.append(self.literal(item, None, tag))
+                out.append(self.literal(item, None, tag, direction))
         return out
 
 
@@ -626,16 +623,6 @@ def tdef_for(ctx: ActiveContext, prop: str | None) -> TermDef | None:
     if prop is None:
         return None
     return ctx.terms.get(prop)
-
-
-def _valid_language(tag: str) -> bool:
-    # BCP 47 well-formedness, loosely: alphanumeric subtags of 1-8 characters.
-    if not tag:
-        return False
-    for part in tag.split("-"):
-        if not (1 <= len(part) <= 8) or not part.isascii() or not part.isalnum():
-            return False
-    return tag[0].isalpha()
 
 
 def document_to_rdf(document: Any, root: ActiveContext) -> list[Quad]:
