@@ -229,7 +229,7 @@ class _Walker:
             text = escape_literal(value)
             default = None
             if direction is not None and datatype is None:
-                # rdfDirection "i18n-datatype" (JSON-LD 1.1 API §8.4.2 step 13).
+                # rdfDirection "i18n-datatype" (JSON-LD 1.1 API, Object to RDF Conversion).
                 return f'"{text}"^^<{I18N}{language or ""}_{direction}>'
         elif value is True or value is False:
             text = "true" if value else "false"
