@@ -251,6 +251,16 @@ SPEC_DIVERGENCES: dict[str, tuple[dict[str, Any], str, str, str]] = {
         "double 12345678901234567168 and signs that, silently; we refuse the document rather than sign "
         "a number it does not say (the spec is silent: JSON-LD's data model has arbitrary integers)",
     ),
+    "language-injection-in-term-definition": (
+        credential(v={"@context": {"t": {"@id": "https://example.org/t", "@language": "en> <https://evil.example/x"}},
+                      "t": "x"}),
+        MALFORMED_VALUE_ERROR,
+        '_:c14n0 <https://example.org/t> "x"@en> <https://evil.example/x .',
+        "JSON-LD 1.1 API (Create Term Definition) has processors warn on a @language that is not "
+        "well-formed BCP 47, and jsonld.js's safe mode makes that warning an error for value objects and "
+        "default languages, but not for term definitions: it writes the text into the canonical N-Quads "
+        "unescaped, so a document can inject N-Quads syntax into what is signed. We refuse it",
+    ),
     "direction-on-a-number": (
         credential(v={"@value": 5, "@direction": "ltr"}),
         MALFORMED_VALUE_ERROR,
