@@ -30,6 +30,20 @@ def signed_vectors() -> list[dict]:
     return out
 
 
+def alumni(issuer: str) -> dict:
+    """The W3C vectors' unsigned AlumniCredential, issued by ``issuer``."""
+    doc = load_json(VECTORS / "vc-di-eddsa" / "unsigned.json")
+    doc["issuer"] = issuer
+    return doc
+
+
+def diploma(issuer: str) -> dict:
+    """The Open Badges 3.0 diploma fixture (Chinese text, a status entry), issued by ``issuer``."""
+    doc = load_json(FIXTURES / "diploma_ob3.json")
+    doc["issuer"]["id"] = issuer
+    return doc
+
+
 @pytest.fixture(scope="session")
 def vectors() -> list[dict]:
     return signed_vectors()

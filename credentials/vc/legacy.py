@@ -45,7 +45,15 @@ def _run(factory: Callable[[], Awaitable[T]]) -> T:
         return pool.submit(asyncio.run, runner()).result()
 
 
-def _as_object(value: Any) -> dict[str, Any]:
+def _sign(call: Callable[[str, str, str], Awaitable[str]], document: Mapping[str, Any],
+          options: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:
+    """Sign through one of didkit's issue functions and parse what it returns."""
+    jwk = json.dumps(key.jwk())
+    try:
+        signed = _run(lambda: call(json.dumps(document), json.dumps(options), jwk))
+    except Exception as exc:  # didkit raises its own exception type with a message
+        raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
+    value = json.loads(signed)
     if not isinstance(value, dict):
         raise VCError(PROOF_GENERATION_ERROR, "didkit returned something other than a JSON object")
     return value
@@ -76,12 +84,7 @@ def issue(
     }
     if created is not None:
         options["created"] = created
-    jwk = json.dumps(key.jwk())
-    try:
-        signed = _run(lambda: didkit.issue_credential(json.dumps(credential), json.dumps(options), jwk))
-    except Exception as exc:  # didkit raises its own exception type with a message
-        raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
-    return _as_object(json.loads(signed))
+    return _sign(didkit.issue_credential, credential, options, key)
 
 
 def present(
@@ -102,12 +105,7 @@ def present(
     }
     if domain is not None:
         options["domain"] = domain
-    jwk = json.dumps(key.jwk())
-    try:
-        signed = _run(lambda: didkit.issue_presentation(json.dumps(presentation), json.dumps(options), jwk))
-    except Exception as exc:
-        raise VCError(PROOF_GENERATION_ERROR, f"didkit could not sign: {exc}") from None
-    return _as_object(json.loads(signed))
+    return _sign(didkit.issue_presentation, presentation, options, key)
 
 
 def verify(

@@ -29,7 +29,7 @@ from credentials.vc.jsonld import to_nquads
 from credentials.vc.verify import verify_credential, verify_presentation
 from identity.did import Resolver
 from identity.keys import KeyType, PrivateKey
-from tests.conftest import FIXTURES, VECTORS, load_json
+from tests.conftest import alumni, diploma
 from tests.interop import peer
 from tests.interop.peer import Party
 
@@ -45,19 +45,6 @@ CHALLENGE = "c0ffee-挑战-1"
 DOMAIN = "https://verifier.example.cn"
 EMBEDDED_ISSUER = Party(KeyType.ED25519, "embedded issuer")
 
-
-def alumni(issuer: str) -> dict[str, Any]:
-    """The W3C vc-di-eddsa test vector's credential, issued by ``issuer``."""
-    doc = load_json(VECTORS / "vc-di-eddsa" / "unsigned.json")
-    doc["issuer"] = issuer
-    return doc
-
-
-def diploma(issuer: str) -> dict[str, Any]:
-    """The Open Badges 3.0 diploma fixture (Chinese text, status entry), issued by ``issuer``."""
-    doc = load_json(FIXTURES / "diploma_ob3.json")
-    doc["issuer"]["id"] = issuer
-    return doc
 
 
 def literals(issuer: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from credentials.vc.jsonutil import loads
 from credentials.vc.verify import verify_credential
 from identity.did import Resolver
 from identity.keys import KeyType
-from tests.conftest import FIXTURES, VECTORS, load_json, signed_vectors
+from tests.conftest import alumni, diploma, signed_vectors
 from tests.interop import peer
 from tests.interop.peer import Party
 
@@ -102,17 +102,6 @@ def exchange() -> dict[str, Any]:
     results = dict(zip(keys, peer.run(requests), strict=True))
     return {"results": results, "local": local}
 
-
-def alumni(issuer: str) -> dict[str, Any]:
-    doc = load_json(VECTORS / "vc-di-eddsa" / "unsigned.json")
-    doc["issuer"] = issuer
-    return doc
-
-
-def diploma(issuer: str) -> dict[str, Any]:
-    doc = load_json(FIXTURES / "diploma_ob3.json")
-    doc["issuer"]["id"] = issuer
-    return doc
 
 
 def awkward(issuer: str) -> dict[str, Any]:
