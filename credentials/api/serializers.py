@@ -36,7 +36,7 @@ class VerifyOptionsSerializer(serializers.Serializer):
     checks = serializers.ListField(
         child=serializers.ChoiceField(choices=list(CHECKS)),
         required=False,
-        allow_empty=True,
+        allow_empty=False,
         max_length=len(CHECKS),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from identity.keys import KeyType, PrivateKey
@@ -114,7 +114,7 @@ def verify(
     expected_purpose: str,
     presentation: bool = False,
     challenge: str | None = None,
-    domain: str | None = None,
+    domain: str | Sequence[str] | None = None,
 ) -> None:
     """Verify an ``Ed25519Signature2018`` proof with didkit; raise :class:`VCError` if it fails."""
     proof = document.get("proof")
@@ -135,7 +135,7 @@ def verify(
     options: dict[str, Any] = {"proofPurpose": expected_purpose}
     if challenge is not None:
         options["challenge"] = challenge
-    if domain is not None:
+    if isinstance(domain, str):
         options["domain"] = domain
     call = didkit.verify_presentation if presentation else didkit.verify_credential
     try:

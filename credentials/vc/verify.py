@@ -137,6 +137,9 @@ def _normalize_checks(checks: Iterable[str] | None) -> tuple[str, ...]:
     if checks is None:
         return CHECKS
     chosen = tuple(checks)
+    if not chosen:
+        # "verified" after no check at all would vouch for anything.
+        raise VCError(MALFORMED_VALUE_ERROR, f"choose at least one check of {list(CHECKS)}")
     unknown = [c for c in chosen if c not in CHECKS]
     if unknown:
         raise VCError(MALFORMED_VALUE_ERROR, f"unknown check(s) {unknown}; known: {list(CHECKS)}")
@@ -197,7 +200,7 @@ def _verify_json_proof(
             expected_purpose=purpose,
             presentation=presentation,
             challenge=challenge,
-            domain=domain if isinstance(domain, str) or domain is None else None,
+            domain=domain,
         )
         return _ProofOutcome(method.controller, method.id, document, "Ed25519Signature2018")
     from . import suites

@@ -216,3 +216,10 @@ def test_bounds_on_proof_sets_and_presented_credentials():
         signer=holder, cryptosuite="eddsa-jcs-2022", proof_purpose="authentication", challenge="c")
     result = verify_presentation(vp, resolver=RESOLVER, challenge="c", now=NOW)
     assert statuses(result)["structure"] == ("failed", errors.RANGE_ERROR)
+
+
+def test_an_empty_choice_of_checks_is_refused():
+    did, signer = new_signer()
+    with pytest.raises(VCError) as info:
+        verify_credential(credential_for(did), resolver=RESOLVER, checks=[], now=NOW)
+    assert info.value.code == errors.MALFORMED_VALUE_ERROR

@@ -195,7 +195,7 @@ def test_body_not_an_object(api: APIClient, body: Any) -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"checks": ["proof", "astrology"]}, {"checks": "proof"}, "proof", {"checks": ["proof"] * 5}],
+    [{"checks": ["proof", "astrology"]}, {"checks": "proof"}, "proof", {"checks": ["proof"] * 5}, {"checks": []}],
     ids=repr,
 )
 def test_bad_options(api: APIClient, options: Any) -> None:
