@@ -1,8 +1,11 @@
-"""Strict JSON parsing: no duplicate keys, no NaN/Infinity, bounded nesting."""
+"""Strict JSON parsing: no duplicate keys, no NaN/Infinity, bounded nesting,
+no numbers beyond a double, no lone surrogates."""
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 from .errors import PARSING_ERROR, VCError
@@ -14,6 +17,36 @@ MAX_DEPTH = 64
 
 def _reject_constant(name: str) -> Any:
     raise VCError(PARSING_ERROR, f"JSON value {name} is not allowed")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        # 1e400 parses to infinity: the same as the refused Infinity, only spelled
+        # differently (and every JSON serializer downstream would choke on it).
+        raise VCError(PARSING_ERROR, f"JSON number {text[:40]} is beyond the range of a double")
+    return value
+
+
+# A \uD800-\uDFFF escape: the only way valid UTF-8 JSON can produce a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _has_lone_surrogate(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -45,7 +78,9 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON strictly.
 
     Raises :class:`VCError` with ``PARSING_ERROR`` for invalid UTF-8 or JSON,
-    duplicate object keys, ``NaN``/``Infinity`` and nesting beyond ``max_depth``.
+    duplicate object keys, ``NaN``/``Infinity`` (also as an overflowing literal
+    like ``1e400``), integers too long to convert, lone surrogates (text that no
+    UTF-8 serializer can write back) and nesting beyond ``max_depth``.
     """
     if isinstance(data, (bytes, bytearray, memoryview)):
         try:
@@ -54,18 +89,28 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
             raise VCError(PARSING_ERROR, f"input is not UTF-8: {exc.reason}") from None
     else:
         text = data
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise VCError(PARSING_ERROR, "input contains a lone surrogate") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         # The C scanner guards its recursion, so a 200,000-deep array ends in
         # RecursionError rather than a crash; the depth limit is applied after.
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
+        )
     except VCError:
         raise
     except RecursionError:
         raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise VCError(PARSING_ERROR, "a JSON number has too many digits") from None
         raise VCError(PARSING_ERROR, f"invalid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise VCError(PARSING_ERROR, "JSON text contains a lone surrogate escape")
     # A text with no more brackets than the limit cannot nest deeper than it:
     # the usual case, and it saves walking the parsed tree.
     if text.count("[") + text.count("{") > max_depth:

@@ -21,6 +21,13 @@ from credentials.vc.jsonutil import loads
         "{\"a\":" * 65 + "1" + "}" * 65,
         b"\xff\xfe",
         "{\"a\": 1",
+        "[1e400]",
+        "{\"n\": -1E+999}",
+        "[" + "9" * 5000 + "]",
+        "{\"name\": \"\\ud800\"}",
+        "{\"\\udfff\": 1}",
+        "[\"\\uDBFFx\"]",
+        "\"\ud800\"",
     ],
 )
 def test_rejected(text):
@@ -29,6 +36,13 @@ def test_rejected(text):
     assert info.value.code == errors.PARSING_ERROR
 
 
+def test_messages_stay_plain():
+    with pytest.raises(VCError) as info:
+        loads("[" + "9" * 5000 + "]")
+    assert "sys." not in info.value.message
+
+
 def test_accepted_at_the_limit():
     assert loads("[" * 64 + "]" * 64) is not None
     assert loads("\ufeff{\"名\": \"李明\"}") == {"名": "李明"}
+    assert loads("[\"\\ud83d\\ude00\", 1.7976931348623157e308]") == ["😀", 1.7976931348623157e308]

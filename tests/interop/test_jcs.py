@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from credentials.vc import suites
-from credentials.vc.errors import CRYPTOGRAPHIC_SECURITY_ERROR, MALFORMED_VALUE_ERROR, VCError
+from credentials.vc.errors import CRYPTOGRAPHIC_SECURITY_ERROR, MALFORMED_VALUE_ERROR, PARSING_ERROR, VCError
 from credentials.vc.jcs import canonicalize
 from credentials.vc.jsonutil import loads
 from credentials.vc.verify import verify_credential
@@ -158,8 +159,12 @@ def test_rfc8785_examples_are_the_published_bytes(exchange):
 @pytest.mark.parametrize("name", list(CORPUS_REFUSED))
 def test_both_refuse_lone_surrogates(exchange, name):
     assert "Lone surrogate" in exchange["results"][f"jcs/{name}"]["error"]
+    # Our strict parser refuses the text outright; JCS refuses such a string too.
     with pytest.raises(VCError) as caught:
-        canonicalize(loads(CORPUS_REFUSED[name]))
+        loads(CORPUS_REFUSED[name])
+    assert caught.value.code == PARSING_ERROR
+    with pytest.raises(VCError) as caught:
+        canonicalize(json.loads(CORPUS_REFUSED[name]))
     assert caught.value.code == MALFORMED_VALUE_ERROR
 
 
