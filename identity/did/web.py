@@ -1,11 +1,12 @@
 """did:web (https://w3c-ccg.github.io/did-method-web/): URLs, hosted documents, guarded fetch.
 
-The fetcher is the one place the core touches the network at run time, and the
-network here is chosen by whoever wrote the credential. So it is narrow on
+:class:`GuardedHTTPS` is the one place the core touches the network at run time
+(for did:web documents here, for status lists in ``credentials.vc.statusfetch``),
+and the network here is chosen by whoever wrote the credential. So it is narrow on
 purpose: HTTPS only, public addresses only (checked after DNS and then pinned,
 so a second DNS answer cannot point the connection elsewhere), no redirects, a
-total deadline and a byte cap, and strict JSON whose ``id`` must be the DID.
-Only the standard library (``socket``, ``ssl``, ``http.client``) is used.
+total deadline and a byte cap. :class:`WebDIDFetcher` then wants strict JSON
+whose ``id`` is the DID. Only the standard library (``socket``, ``ssl``, ``http.client``) is used.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from .syntax import require_did
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TIMEOUT",
+    "GuardedFetchError",
+    "GuardedHTTPS",
     "WebDIDFetcher",
     "build_did_web_document",
     "did_web_from_host",
@@ -209,7 +212,7 @@ class _Deadline(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError("did:web fetch timed out")
+            raise TimeoutError("fetch timed out")
         if self._budget <= 0:
             raise _TooLarge()
         self._sock.settimeout(remaining)
@@ -235,14 +238,37 @@ class _PinnedResponseSource:
 
 _GetAddrInfo = Callable[..., list[tuple[Any, ...]]]
 
+# A request target goes on the request line verbatim: visible ASCII only, so no
+# space, CR or LF can split or extend the request.
+_TARGET_RE = re.compile(r"[!-~]+")
 
-class WebDIDFetcher:
-    """Fetches foreign did:web documents over guarded HTTPS.
 
-    ``allow_private`` admits non-public addresses (tests against a local
-    server only). ``ssl_context`` defaults to the system trust store with
-    hostname checking. ``getaddrinfo`` is injectable so that tests can show the
-    address is looked up once and pinned.
+class GuardedFetchError(Exception):
+    """A guarded GET that did not produce a response.
+
+    ``kind`` says whose fault it is, so that each caller can map it to its own
+    error code: ``"url"`` (not an https URL with a plain host), ``"address"``
+    (the host resolves only to refused, non-public addresses), ``"unresolved"``
+    (unknown host, or no IPv4/IPv6 address) or ``"transport"`` (connection,
+    TLS, time-out, malformed HTTP, or a body over the byte cap).
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class GuardedHTTPS:
+    """One guarded HTTPS GET, for URLs chosen by strangers (did:web documents, status lists).
+
+    HTTPS only; the host is looked up once and every answer vetted (non-public
+    addresses are refused unless ``allow_private``), then the vetted address
+    itself is connected to, so a second DNS answer cannot redirect the request;
+    redirects are returned, never followed; ``timeout`` bounds the whole
+    exchange and ``max_bytes`` the body. ``ssl_context`` defaults to the system
+    trust store and must verify certificates and host names. ``getaddrinfo`` is
+    injectable so that tests can show the pinning.
     """
 
     def __init__(
@@ -253,69 +279,57 @@ class WebDIDFetcher:
         max_bytes: int = DEFAULT_MAX_BYTES,
         ssl_context: ssl.SSLContext | None = None,
         getaddrinfo: _GetAddrInfo = socket.getaddrinfo,
+        user_agent: str = "lianzheng",
     ) -> None:
         """Configure the guards; the defaults are the production policy."""
         if ssl_context is None:
             ssl_context = ssl.create_default_context()
         if ssl_context.verify_mode != ssl.CERT_REQUIRED or not ssl_context.check_hostname:
-            raise ValueError("the did:web fetcher needs certificate and hostname verification")
+            raise ValueError("guarded HTTPS needs certificate and hostname verification")
+        if max_bytes <= 0 or timeout <= 0:
+            raise ValueError("timeout and max_bytes must be positive")
         self.allow_private = allow_private
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._ssl = ssl_context
         self._getaddrinfo = getaddrinfo
+        self._user_agent = user_agent
 
-    def resolve(self, did: str) -> dict[str, Any]:
-        """Fetch and check the document of a did:web DID."""
-        return self.fetch(did_web_to_url(did), did=did)
+    def get(self, url: str, *, accept: str) -> tuple[int, str, bytes]:
+        """GET ``url``; return ``(status, media type, body)``.
 
-    def fetch(self, url: str, *, did: str) -> dict[str, Any]:
-        """Fetch ``url`` and return its JSON object, whose ``id`` must equal ``did``.
-
-        Errors: ``internalError`` for refused URLs or addresses, transport and TLS
-        failures, time-outs, redirects, unexpected statuses and oversized bodies;
-        ``notFound`` for an unknown host or HTTP 404/410;
-        ``INVALID_CONTROLLED_IDENTIFIER_DOCUMENT`` when the body is not a JSON
-        object; ``INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID`` when its ``id`` differs.
+        The media type is the ``Content-Type`` without parameters, lower-cased
+        (``""`` when absent). Only a 200 response's body is read; any other
+        status comes back with an empty body, for the caller to judge (a 3xx is
+        never followed). Raises :class:`GuardedFetchError` when no response
+        could be had within the guards.
         """
         parts = urlsplit(url)
         if parts.scheme != "https":
-            raise VCError(DID_INTERNAL_ERROR, f"refusing to fetch a non-https URL ({parts.scheme or 'no'} scheme)")
+            raise GuardedFetchError("url", f"refusing to fetch a non-https URL ({parts.scheme or 'no'} scheme)")
         host = parts.hostname
         if not host or parts.username is not None or parts.password is not None:
-            raise VCError(DID_INTERNAL_ERROR, "refusing a URL without a plain host")
+            raise GuardedFetchError("url", "refusing a URL without a plain host")
         try:
             port = parts.port or 443
         except ValueError:
-            raise VCError(DID_INTERNAL_ERROR, "invalid port in URL") from None
+            raise GuardedFetchError("url", "invalid port in URL") from None
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if _TARGET_RE.fullmatch(target) is None or _TARGET_RE.fullmatch(host) is None:
+            raise GuardedFetchError("url", "refusing a URL with spaces or non-ASCII characters (encode them)")
         deadline = time.monotonic() + self.timeout
         addresses = self._vetted_addresses(host, port)
         sock = self._connect(addresses, host, deadline)
         try:
-            status, body = self._exchange(sock, host, port, parts.path or "/", deadline)
+            return self._exchange(sock, host, port, target, accept, deadline)
         finally:
             sock.close()
-        if status in (404, 410):
-            raise VCError(DID_NOT_FOUND, f"{did} not found (HTTP {status})")
-        if 300 <= status < 400:
-            raise VCError(DID_INTERNAL_ERROR, f"redirects are not followed (HTTP {status})")
-        if status != 200:
-            raise VCError(DID_INTERNAL_ERROR, f"unexpected HTTP status {status}")
-        try:
-            document = loads(body)
-        except VCError as exc:
-            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT, f"DID document is not valid JSON: {exc.message}") from None
-        if not isinstance(document, dict):
-            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT, "DID document is not a JSON object")
-        if document.get("id") != did:
-            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID, f"document id does not equal {did}")
-        return document
 
     def _vetted_addresses(self, host: str, port: int) -> list[tuple[int, tuple[Any, ...]]]:
         try:
             infos = self._getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError):
-            raise VCError(DID_NOT_FOUND, f"host {host} could not be resolved") from None
+            raise GuardedFetchError("unresolved", f"host {host} could not be resolved") from None
         vetted: list[tuple[int, tuple[Any, ...]]] = []
         refused = []
         for family, _type, _proto, _name, sockaddr in infos:
@@ -328,10 +342,8 @@ class WebDIDFetcher:
                 refused.append(sockaddr[0])
         if not vetted:
             if refused:
-                # The DID itself is the problem (it names a host inside some private
-                # network), so it is refused as bad input, not reported as our failure.
-                raise VCError(DID_INVALID, f"refusing non-public address {refused[0]} for host {host}")
-            raise VCError(DID_NOT_FOUND, f"host {host} has no usable address")
+                raise GuardedFetchError("address", f"refusing non-public address {refused[0]} for host {host}")
+            raise GuardedFetchError("unresolved", f"host {host} has no usable address")
         return vetted
 
     def _connect(self, addresses: list[tuple[int, tuple[Any, ...]]], host: str, deadline: float) -> ssl.SSLSocket:
@@ -354,20 +366,23 @@ class WebDIDFetcher:
                 if isinstance(exc, ssl.SSLError):
                     break  # a TLS failure is the server's answer, not a routing problem
         if isinstance(last, ssl.SSLError):
-            raise VCError(DID_INTERNAL_ERROR, f"TLS with {host} failed: {last.reason or last}")
+            raise GuardedFetchError("transport", f"TLS with {host} failed: {last.reason or last}")
         if isinstance(last, TimeoutError) or last is None:
-            raise VCError(DID_INTERNAL_ERROR, f"connecting to {host} timed out")
+            raise GuardedFetchError("transport", f"connecting to {host} timed out")
         reason = last.strerror if isinstance(last, OSError) else None
-        raise VCError(DID_INTERNAL_ERROR, f"could not connect to {host}: {reason or last}")
+        raise GuardedFetchError("transport", f"could not connect to {host}: {reason or last}")
 
-    def _exchange(self, sock: ssl.SSLSocket, host: str, port: int, path: str, deadline: float) -> tuple[int, bytes]:
-        authority = host if port == 443 else f"{host}:{port}"
+    def _exchange(
+        self, sock: ssl.SSLSocket, host: str, port: int, target: str, accept: str, deadline: float
+    ) -> tuple[int, str, bytes]:
+        name = f"[{host}]" if ":" in host else host
+        authority = name if port == 443 else f"{name}:{port}"
         request = (
-            f"GET {path} HTTP/1.1\r\n"
+            f"GET {target} HTTP/1.1\r\n"
             f"Host: {authority}\r\n"
-            "Accept: application/did+json, application/did+ld+json, application/json\r\n"
+            f"Accept: {accept}\r\n"
             "Accept-Encoding: identity\r\n"
-            "User-Agent: lianzheng-did-web\r\n"
+            f"User-Agent: {self._user_agent}\r\n"
             "Connection: close\r\n\r\n"
         )
         # Headers get their own allowance on top of the body cap.
@@ -377,18 +392,105 @@ class WebDIDFetcher:
             sock.sendall(request.encode("ascii"))
             response = http.client.HTTPResponse(_PinnedResponseSource(reader), method="GET")  # type: ignore[arg-type]
             response.begin()
+            media_type = (response.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
             if response.status != 200:
-                return response.status, b""
+                return response.status, media_type, b""
             length = response.getheader("Content-Length")
             if length is not None and length.strip().isdigit() and int(length) > self.max_bytes:
                 raise _TooLarge()
             body = response.read(self.max_bytes + 1)
         except _TooLarge:
-            raise VCError(DID_INTERNAL_ERROR, f"DID document exceeds {self.max_bytes} bytes") from None
+            raise GuardedFetchError("transport", f"the response from {host} exceeds {self.max_bytes} bytes") from None
         except TimeoutError:
-            raise VCError(DID_INTERNAL_ERROR, f"fetching the DID document from {host} timed out") from None
+            raise GuardedFetchError("transport", f"fetching from {host} timed out") from None
         except (OSError, http.client.HTTPException) as exc:
-            raise VCError(DID_INTERNAL_ERROR, f"fetching the DID document from {host} failed: {exc}") from None
+            raise GuardedFetchError("transport", f"fetching from {host} failed: {exc}") from None
         if len(body) > self.max_bytes:
-            raise VCError(DID_INTERNAL_ERROR, f"DID document exceeds {self.max_bytes} bytes")
-        return response.status, body
+            raise GuardedFetchError("transport", f"the response from {host} exceeds {self.max_bytes} bytes")
+        return response.status, media_type, body
+
+
+# How a guarded-fetch failure reads as a DID resolution error. A refused address
+# means the DID itself is the problem (it names a host inside some private
+# network), so it is bad input, not our failure.
+_DID_CODES = {"url": DID_INTERNAL_ERROR, "address": DID_INVALID, "unresolved": DID_NOT_FOUND, "transport": DID_INTERNAL_ERROR}
+
+
+class WebDIDFetcher:
+    """Fetches foreign did:web documents over guarded HTTPS (:class:`GuardedHTTPS`).
+
+    ``allow_private`` admits non-public addresses (tests against a local
+    server only). ``ssl_context`` defaults to the system trust store with
+    hostname checking. ``getaddrinfo`` is injectable so that tests can show the
+    address is looked up once and pinned.
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
+        getaddrinfo: _GetAddrInfo = socket.getaddrinfo,
+    ) -> None:
+        """Configure the guards; the defaults are the production policy."""
+        self._http = GuardedHTTPS(
+            allow_private=allow_private,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            ssl_context=ssl_context,
+            getaddrinfo=getaddrinfo,
+            user_agent="lianzheng-did-web",
+        )
+
+    @property
+    def allow_private(self) -> bool:
+        """Whether non-public addresses are admitted."""
+        return self._http.allow_private
+
+    @property
+    def timeout(self) -> float:
+        """The deadline of one fetch, in seconds."""
+        return self._http.timeout
+
+    @property
+    def max_bytes(self) -> int:
+        """The largest document accepted, in bytes."""
+        return self._http.max_bytes
+
+    def resolve(self, did: str) -> dict[str, Any]:
+        """Fetch and check the document of a did:web DID."""
+        return self.fetch(did_web_to_url(did), did=did)
+
+    def fetch(self, url: str, *, did: str) -> dict[str, Any]:
+        """Fetch ``url`` and return its JSON object, whose ``id`` must equal ``did``.
+
+        Errors: ``internalError`` for refused URLs, transport and TLS failures,
+        time-outs, redirects, unexpected statuses and oversized bodies;
+        ``invalidDid`` when the host has only non-public addresses;
+        ``notFound`` for an unknown host or HTTP 404/410;
+        ``INVALID_CONTROLLED_IDENTIFIER_DOCUMENT`` when the body is not a JSON
+        object; ``INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID`` when its ``id`` differs.
+        """
+        try:
+            status, _media_type, body = self._http.get(
+                url, accept="application/did+json, application/did+ld+json, application/json"
+            )
+        except GuardedFetchError as exc:
+            raise VCError(_DID_CODES[exc.kind], f"DID document: {exc.message}") from None
+        if status in (404, 410):
+            raise VCError(DID_NOT_FOUND, f"{did} not found (HTTP {status})")
+        if 300 <= status < 400:
+            raise VCError(DID_INTERNAL_ERROR, f"redirects are not followed (HTTP {status})")
+        if status != 200:
+            raise VCError(DID_INTERNAL_ERROR, f"unexpected HTTP status {status}")
+        try:
+            document = loads(body)
+        except VCError as exc:
+            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT, f"DID document is not valid JSON: {exc.message}") from None
+        if not isinstance(document, dict):
+            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT, "DID document is not a JSON object")
+        if document.get("id") != did:
+            raise VCError(INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID, f"document id does not equal {did}")
+        return document
