@@ -205,7 +205,7 @@ def _verify_json_proof(
         return _ProofOutcome(method.controller, method.id, document, "Ed25519Signature2018")
     from . import suites
 
-    result = suites.verify_proof(
+    proofs = suites.verify_proofs(
         document,
         resolver=resolver,
         expected_purpose=purpose,
@@ -214,6 +214,9 @@ def _verify_json_proof(
         loader=loader,
         now=now,
     )
+    # Every proof of a set verified; the issuer (holder) signed if any of them is theirs.
+    party = model.party_id(document.get("holder" if presentation else "issuer"))
+    result = next((p for p in proofs if p.verification_method.controller == party), proofs[0])
     method = result.verification_method
     return _ProofOutcome(method.controller, method.id, document, result.cryptosuite)
 
@@ -311,7 +314,7 @@ def verify_credential(
     except VCError as exc:
         results.append(_failed("structure", exc))
         results.extend(_skipped(name, "the credential is malformed") for name in wanted)
-        return VerificationResult(False, results, None, "vc+jwt" if kind == "jwt" else "ldp_vc")
+        return VerificationResult(False, _in_order(results), None, "vc+jwt" if kind == "jwt" else "ldp_vc")
     fmt = "vc+jwt" if kind == "jwt" else "ldp_vc"
 
     outcome: _ProofOutcome | None = None
@@ -374,7 +377,19 @@ def verify_credential(
             results.append(_failed("validity", exc))
 
     verified = not any(c.status == FAILED for c in results)
-    return VerificationResult(verified, results, document if verified else None, fmt)
+    return VerificationResult(verified, _in_order(results), document if verified else None, fmt)
+
+
+def _in_order(results: list[Check]) -> list[Check]:
+    """Every check in pipeline order; one that was not asked for says so.
+
+    ``verified`` only vouches for the checks that ran, so the result must show
+    which did not (a caller that left out ``issuer`` has not learnt who signed).
+    """
+    ran = {check.check: check for check in results}
+    return [ran["structure"]] + [
+        ran.get(name) or Check(name, SKIPPED, None, "not requested") for name in CHECKS
+    ]
 
 
 class _SkipCheck(Exception):

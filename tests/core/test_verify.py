@@ -44,7 +44,10 @@ def test_every_vector_verifies_with_proof_check_only(vectors):
     for vector in vectors:
         result = verify_credential(vector["signed"], resolver=RESOLVER, checks=["proof"], now=NOW)
         assert result.verified, (vector["name"], result.as_dict())
-        assert statuses(result) == {"structure": ("passed", None), "proof": ("passed", None)}
+        assert statuses(result) == {"structure": ("passed", None), "proof": ("passed", None),
+                                    "issuer": ("skipped", None), "status": ("skipped", None),
+                                    "validity": ("skipped", None)}
+        assert [c.message for c in result.checks[2:]] == ["not requested"] * 3
         assert result.document == vector["signed"]
 
 
@@ -223,3 +226,16 @@ def test_an_empty_choice_of_checks_is_refused():
     with pytest.raises(VCError) as info:
         verify_credential(credential_for(did), resolver=RESOLVER, checks=[], now=NOW)
     assert info.value.code == errors.MALFORMED_VALUE_ERROR
+
+
+def test_issuer_binding_holds_for_any_proof_of_a_set():
+    did, issuer = new_signer()
+    _, endorser = new_signer()
+    doc = credential_for(did)
+    endorsed_first = suites.add_proof(suites.add_proof(doc, signer=endorser, cryptosuite="eddsa-rdfc-2022"),
+                                      signer=issuer, cryptosuite="eddsa-rdfc-2022")
+    result = verify_credential(endorsed_first, resolver=RESOLVER, now=NOW)
+    assert result.verified and statuses(result)["issuer"] == ("passed", None)
+    only_endorser = suites.add_proof(doc, signer=endorser, cryptosuite="eddsa-rdfc-2022")
+    result = verify_credential(only_endorser, resolver=RESOLVER, now=NOW)
+    assert statuses(result)["issuer"] == ("failed", errors.INVALID_VERIFICATION_METHOD)
