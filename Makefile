@@ -1,6 +1,6 @@
-# Lianzheng (链证). Needs only python3.11 on the machine; everything else is
-# installed into .venv from the hash-pinned lock, and reinstalled only when the
-# lock, the build requirements or pyproject.toml change.
+# Lianzheng (链证). Needs python3.11, and node/npm for the interop tests; everything
+# else is installed into .venv (and node_modules) from the hash-pinned locks, and
+# reinstalled only when a lock, the build requirements or pyproject.toml change.
 
 PYTHON ?= python3.11
 VENV ?= .venv
