@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -132,7 +132,9 @@ def _loader(contexts: Sequence[str]) -> Any:
     return BundledLoader(extra=extra)
 
 
-def _status_lists(paths: Sequence[str]) -> dict[str, Any]:
+def _status_lists(paths: Sequence[str], *, online: bool = False) -> Mapping[str, Any]:
+    # --online: a list not given as a file is fetched (guarded HTTPS, cached for
+    # the run), and one that cannot be fetched fails the status check.
     lists: dict[str, Any] = {}
     for path in paths:
         text = _read_text(path, sys.stdin).strip()
@@ -144,6 +146,10 @@ def _status_lists(paths: Sequence[str]) -> dict[str, Any]:
         if not isinstance(ident, str):
             raise VCError(MALFORMED_VALUE_ERROR, f"{path}: a status list credential needs an id")
         lists[ident] = parsed
+    if online:
+        from .statusfetch import RemoteStatusLists, StatusListFetcher
+
+        return RemoteStatusLists(StatusListFetcher(), local=lists)
     return lists
 
 
@@ -268,7 +274,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
     resolver = _resolver(args.did_doc, offline=not args.online)
     loader = _loader(args.context)
-    lists = _status_lists(args.status_list)
+    lists = _status_lists(args.status_list, online=args.online)
     now = _now(args.now)
     checks = _checks(args.checks)
 
@@ -331,7 +337,7 @@ def cmd_verify_presentation(args: argparse.Namespace, out: TextIO) -> int:
         domain=args.domain,
         loader=_loader(args.context),
         checks=_checks(args.checks),
-        status_lists=_status_lists(args.status_list),
+        status_lists=_status_lists(args.status_list, online=args.online),
         now=_now(args.now),
     )
     _emit(out, result.as_dict())
