@@ -1,13 +1,14 @@
-"""Request body limit, applied before any view or parser reads the body."""
+"""Request-level protections applied before any view runs: body limits and CSP."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse
 
-from credentials.problems import PAYLOAD_TOO_LARGE, problem_response
+from credentials.problems import LENGTH_REQUIRED, PAYLOAD_TOO_LARGE, is_api_path, problem_response
 from credentials.vc.errors import PARSING_ERROR
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -18,34 +19,67 @@ class BodySizeLimitMiddleware:
 
     The declared Content-Length is checked first, so an oversized upload is
     refused without reading it. The read itself is then capped too, because a
-    server may hand over more than was declared (or, under ASGI, a body with no
-    length at all); the bytes read are kept as the request body.
+    server may hand over more than was declared; the bytes read are kept as the
+    request body.
+
+    A body without a Content-Length (``Transfer-Encoding: chunked``) is handled by
+    interface. Under WSGI Django reads exactly Content-Length bytes, so such a
+    body would silently arrive empty and the client would be told a field is
+    missing: it is refused with 411 Length Required instead. Under ASGI the
+    server has already de-chunked the body, so it is read up to the limit (413
+    beyond it) and its length recorded, which lets DRF's parsers see it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if request.method in _BODY_METHODS:
-            raw_length = request.META.get("CONTENT_LENGTH") or "0"
-            try:
-                length = int(raw_length)
-                if length < 0:
-                    raise ValueError
-            except ValueError:
-                return problem_response(400, PARSING_ERROR, "invalid Content-Length header")
-            if length > limit:
-                return self._too_large(limit)
-            if length:
-                data = request.read(limit + 1)
-                if len(data) > limit:
-                    return self._too_large(limit)
-                # Reading the stream marks it consumed; keeping the bytes as the
-                # body lets request.body, request.POST and DRF's parsers use them.
-                request._body = data  # type: ignore[attr-defined]
+            refused = self._limit_body(request)
+            if refused is not None:
+                return refused
         return self.get_response(request)
+
+    def _limit_body(self, request: HttpRequest) -> HttpResponse | None:
+        limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw_length = request.META.get("CONTENT_LENGTH", "")
+        if raw_length == "":
+            if isinstance(request, ASGIRequest):
+                return self._read_capped(request, limit, record_length=True)
+            if request.META.get("HTTP_TRANSFER_ENCODING"):
+                return self._length_required(request)
+            return None
+        try:
+            length = int(raw_length)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            return problem_response(400, PARSING_ERROR, "invalid Content-Length header")
+        if length > limit:
+            return self._too_large(limit)
+        if length:
+            return self._read_capped(request, limit, record_length=False)
+        return None
+
+    def _read_capped(self, request: HttpRequest, limit: int, *, record_length: bool) -> HttpResponse | None:
+        data = request.read(limit + 1)
+        if len(data) > limit:
+            return self._too_large(limit)
+        # Reading the stream marks it consumed; keeping the bytes as the body
+        # lets request.body, request.POST and DRF's parsers use them.
+        request._body = data  # type: ignore[attr-defined]
+        if record_length and data:
+            # DRF treats a request without Content-Length as having no body.
+            request.META["CONTENT_LENGTH"] = str(len(data))
+        return None
 
     @staticmethod
     def _too_large(limit: int) -> HttpResponse:
         return problem_response(413, PAYLOAD_TOO_LARGE, f"the request body exceeds {limit} bytes")
+
+    @staticmethod
+    def _length_required(request: HttpRequest) -> HttpResponse:
+        detail = "a request body must be sent with a Content-Length header, not chunked"
+        if is_api_path(request.path):
+            return problem_response(411, LENGTH_REQUIRED, detail)
+        return HttpResponse(detail, status=411, content_type="text/plain; charset=utf-8")
