@@ -7,6 +7,8 @@ request itself is malformed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +17,7 @@ from rest_framework.views import APIView
 from credentials import services
 from credentials.api.serializers import VerifyCredentialRequest, VerifyPresentationRequest
 from credentials.problems import VCProblem
-from credentials.vc.errors import VCError
+from credentials.vc.errors import PARSING_ERROR, VCError
 from credentials.vc.verify import VerificationResult
 
 
@@ -24,6 +26,17 @@ class _PublicAPIView(APIView):
     # no CSRF exposure.
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
+
+    @staticmethod
+    def request_body(request: Request) -> Any:
+        """The parsed body; an empty one is a parsing error.
+
+        DRF hands an empty body to the view as ``{}`` without calling a parser,
+        which would otherwise surface as a misleading "field required".
+        """
+        if request.stream is None:
+            raise VCProblem(PARSING_ERROR, "empty body")
+        return request.data
 
 
 def _result_response(result: VerificationResult) -> Response:
@@ -34,7 +47,7 @@ class VerifyCredentialView(_PublicAPIView):
     """``POST /credentials/verify``."""
 
     def post(self, request: Request) -> Response:
-        serializer = VerifyCredentialRequest(data=request.data)
+        serializer = VerifyCredentialRequest(data=self.request_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         options = data.get("options") or {}
@@ -51,7 +64,7 @@ class VerifyPresentationView(_PublicAPIView):
     """``POST /presentations/verify``."""
 
     def post(self, request: Request) -> Response:
-        serializer = VerifyPresentationRequest(data=request.data)
+        serializer = VerifyPresentationRequest(data=self.request_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         options = data.get("options") or {}

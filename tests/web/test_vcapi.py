@@ -178,8 +178,16 @@ def test_missing_verifiable_credential(api: APIClient) -> None:
     assert "verifiableCredential" in body["errors"]
 
 
-def test_empty_body(api: APIClient) -> None:
-    assert_problem(post_raw(api, "/credentials/verify", b""), 400, errors.MALFORMED_VALUE_ERROR)
+@pytest.mark.parametrize("path", ["/credentials/verify", "/presentations/verify"])
+@pytest.mark.parametrize("content_type", ["application/json", "application/ld+json", "text/plain"])
+def test_empty_body(api: APIClient, path: str, content_type: str) -> None:
+    # DRF passes an empty body to the view as {}: it must not read as "field required".
+    body = assert_problem(post_raw(api, path, b"", content_type=content_type), 400, errors.PARSING_ERROR)
+    assert body["detail"] == "empty body"
+
+
+def test_whitespace_body(api: APIClient) -> None:
+    assert_problem(post_raw(api, "/credentials/verify", b"  \n"), 400, errors.PARSING_ERROR)
 
 
 @pytest.mark.parametrize("value", [42, None, True, ["a"], {}, "", "   "], ids=repr)
