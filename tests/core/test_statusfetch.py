@@ -422,3 +422,50 @@ def test_query_string_is_sent(server: dict[str, Any]) -> None:
     with pytest.raises(VCError):
         fetcher(server).fetch(server["base"] + "/lists/1?v=2")  # the handler serves exact paths only
     assert server["httpd"].hits["/lists/1?v=2"] == before + 1
+
+
+# --- vc verify --online --------------------------------------------------------------
+
+
+def test_cli_online_fetches_lists_not_given_as_files(tmp_path: Any, issuer: Any) -> None:
+    import io
+
+    from credentials.vc.cli import main
+
+    def run(*argv: Any) -> tuple[int, dict[str, Any]]:
+        out = io.StringIO()
+        code = main([str(a) for a in argv], out=out)
+        return code, json.loads(out.getvalue())
+
+    did, signer = issuer
+    # A loopback list URL: --online refuses the address, no packet leaves the machine.
+    url = "https://127.0.0.1:1/status/1"
+    (tmp_path / "vc.json").write_text(json.dumps(signed_credential(issuer, url, 3)))
+    code, offline = run("verify", "--now", "2026-07-01T00:00:00Z", tmp_path / "vc.json")
+    check = next(c for c in offline["checks"] if c["check"] == "status")
+    assert (code, check["status"], check["outcome"]) == (0, "skipped", "unknown")
+
+    code, online = run("verify", "--online", "--now", "2026-07-01T00:00:00Z", tmp_path / "vc.json")
+    check = next(c for c in online["checks"] if c["check"] == "status")
+    assert (code, online["verified"], check["status"], check["code"]) == (1, False, "failed", STATUS_RETRIEVAL_ERROR)
+    assert "non-public address" in check["message"]
+
+    # A list given as a file is used as it is, even online.
+    unsigned = build_status_list_credential(list_id=url, issuer=did, purpose="revocation", bits=new_bitstring())
+    signed = suites.add_proof(unsigned, signer=signer, cryptosuite="eddsa-rdfc-2022", created="2026-06-01T00:00:00Z")
+    (tmp_path / "list.json").write_text(json.dumps(signed))
+    code, local = run("verify", "--online", "--status-list", tmp_path / "list.json",
+                      "--now", "2026-07-01T00:00:00Z", tmp_path / "vc.json")
+    check = next(c for c in local["checks"] if c["check"] == "status")
+    assert (code, check["status"], check["outcome"]) == (0, "passed", "ok")
+
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                    "holder": did, "verifiableCredential": [signed_credential(issuer, url, 3)]}
+    presented = suites.add_proof(presentation, signer=signer, cryptosuite="eddsa-rdfc-2022",
+                                 proof_purpose="authentication", challenge="c-1")
+    (tmp_path / "vp.json").write_text(json.dumps(presented))
+    code, result = run("verify-presentation", "--online", "--challenge", "c-1",
+                       "--now", "2026-07-01T00:00:00Z", tmp_path / "vp.json")
+    inner = result["credentials"][0]
+    check = next(c for c in inner["checks"] if c["check"] == "status")
+    assert (code, result["verified"], check["code"]) == (1, False, STATUS_RETRIEVAL_ERROR)
