@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
 
 from credentials.vc.verify import CHECKS
 
+# header.payload.signature, each base64url without padding (RFC 7515 §7.1).
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
 
 class CredentialOrTokenField(serializers.Field):
-    """A credential or presentation: a JSON object (Data Integrity) or a compact JWT string."""
+    """A credential or presentation: a JSON object (Data Integrity) or a compact VC-JWT.
+
+    A string is accepted only in the compact JWS shape, three non-empty base64url
+    segments, so that a string holding JSON text or anything else is refused here
+    as a malformed value rather than reaching a parser that would call it bad JSON.
+    """
 
     default_error_messages = {
-        "type": "must be a JSON object or a compact JWT string",
+        "type": "must be a JSON object or a compact VC-JWT",
         "empty": "must not be empty",
     }
 
@@ -22,9 +31,7 @@ class CredentialOrTokenField(serializers.Field):
             if not data:
                 self.fail("empty")
             return data
-        if isinstance(data, str):
-            if not data.strip():
-                self.fail("empty")
+        if isinstance(data, str) and _COMPACT_JWS.fullmatch(data):
             return data
         self.fail("type")
 

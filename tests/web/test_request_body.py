@@ -139,3 +139,42 @@ def test_asgi_body_without_length_just_within_the_limit(settings: Any) -> None:
     status, _, content = asgi_post("/credentials/verify", [raw[:4096], raw[4096:]], [(b"content-type", b"application/json")])
     assert status == 200, content[:300]
     assert json.loads(content)["verified"] is True
+
+
+# --- a credential or presentation given as a string ---------------------------------
+
+NOT_A_TOKEN = [
+    "abc",
+    json.dumps(signed_vectors()[0]["signed"]),  # JSON text is not a token
+    '"quoted"',
+    "a.b",
+    "a.b.c.d",
+    "a..c",
+    ".b.c",
+    "a.b.",
+    "a.b.c=",
+    "a.b.c\n",
+    " a.b.c",
+    "a+b.c/d.e",
+    "eyJ.ey\u0131.c",
+    "",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("value", NOT_A_TOKEN, ids=repr)
+@pytest.mark.parametrize(("path", "field"), [("/credentials/verify", "verifiableCredential"), ("/presentations/verify", "verifiablePresentation")])
+def test_string_that_is_not_a_compact_jws(api: APIClient, path: str, field: str, value: str) -> None:
+    response = api.post(path, data=json.dumps({field: value}), content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    body = _problem(400, {"content-type": response["Content-Type"]}, response.content, errors.MALFORMED_VALUE_ERROR)
+    assert body["detail"] == f"{field}: must be a JSON object or a compact VC-JWT"
+
+
+@pytest.mark.parametrize("path", ["/credentials/verify", "/presentations/verify"])
+def test_jws_shaped_garbage_reaches_verification_and_is_not_a_500(api: APIClient, path: str) -> None:
+    field = "verifiableCredential" if path.startswith("/credentials") else "verifiablePresentation"
+    response = api.post(path, data=json.dumps({field: "aaaa.bbbb.cccc"}), content_type="application/json")
+    # Past the shape check: whatever the verifier says, it is not the shape message.
+    assert response.status_code in (400, 422), response.content[:300]
+    assert "compact VC-JWT" not in response.content.decode()

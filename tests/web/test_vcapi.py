@@ -213,7 +213,8 @@ def test_bad_options(api: APIClient, options: Any) -> None:
 
 def test_string_that_is_not_a_credential(api: APIClient) -> None:
     body = {"verifiableCredential": "definitely not a jwt"}
-    assert_problem(post_json(api, "/credentials/verify", body), 400, errors.PARSING_ERROR)
+    problem = assert_problem(post_json(api, "/credentials/verify", body), 400, errors.MALFORMED_VALUE_ERROR)
+    assert problem["detail"] == "verifiableCredential: must be a JSON object or a compact VC-JWT"
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"])
