@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.cache import patch_vary_headers
 from rest_framework import permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -44,6 +45,12 @@ class DIDResolutionView(APIView):
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
     content_negotiation_class = _JSONAlways
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """Every answer, errors included, says it depends on Accept, so caches keep both forms apart."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Accept",))
+        return response
 
     def get(self, request: Request, did: str) -> Response:
         status, result = resolution_result(did, did_resolver())

@@ -115,3 +115,28 @@ def test_did_web_pointing_inside_a_private_network_is_bad_input(api: APIClient, 
     assert body["didDocument"] is None
     assert body["didResolutionMetadata"]["error"] == "invalidDid"
     assert "non-public address" in body["didResolutionMetadata"]["errorMessage"]
+
+
+@pytest.mark.parametrize(
+    ("did", "accept", "status"),
+    [
+        (DID_KEY, "application/did+ld+json", 200),
+        (DID_KEY, "application/ld+json", 200),
+        (DID_KEY, "", 200),
+        ("not-a-did", "application/did+ld+json", 400),
+        ("did:example:123", "", 501),
+    ],
+)
+def test_every_answer_varies_by_accept(api: APIClient, did: str, accept: str, status: int) -> None:
+    # The body depends on Accept (bare document or resolution result): a shared
+    # cache must not hand one client's form to another.
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = resolve(api, did, **headers)
+    assert response.status_code == status
+    assert "Accept" in [v.strip() for v in response["Vary"].split(",")]
+
+
+def test_method_not_allowed_varies_by_accept_too(api: APIClient) -> None:
+    response = api.delete(f"/1.0/identifiers/{DID_KEY}")
+    assert response.status_code == 405
+    assert "Accept" in [v.strip() for v in response["Vary"].split(",")]
