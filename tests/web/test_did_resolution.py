@@ -140,3 +140,27 @@ def test_method_not_allowed_varies_by_accept_too(api: APIClient) -> None:
     response = api.delete(f"/1.0/identifiers/{DID_KEY}")
     assert response.status_code == 405
     assert "Accept" in [v.strip() for v in response["Vary"].split(",")]
+
+
+@pytest.mark.parametrize(
+    "did",
+    [
+        "did:key:z6Mk%0a",
+        "did:key:%0Az6Mk",
+        "%0a",
+        "did:key:z6Mk%0d%0aX-Injected:%201",
+        "did:key:z6Mk%00",
+        "did:key:z6Mk%09x",
+        "did:key:z6Mk%7f",
+        "did:web:example.com%0a",
+    ],
+)
+def test_control_characters_are_an_invalid_did_not_a_404(api: APIClient, did: str) -> None:
+    body = _error(resolve(api, did), 400, "invalidDid")
+    assert body["didResolutionMetadata"]["errorMessage"]
+
+
+def test_route_still_reverses() -> None:
+    from django.urls import reverse
+
+    assert reverse("did-resolve", kwargs={"did": DID_KEY}) == f"/1.0/identifiers/{DID_KEY}"
