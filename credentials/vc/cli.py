@@ -370,7 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--status-list", action="append", default=[], metavar="FILE", help="a status list credential")
         p.add_argument("--checks", help="comma-separated: proof,issuer,status,validity (default all)")
         p.add_argument("--now", help="verify as of this XML Schema dateTime")
-        p.add_argument("--online", action="store_true", help="fetch foreign did:web documents over HTTPS")
+        p.add_argument("--online", action="store_true",
+                       help="fetch foreign did:web documents and status lists over guarded HTTPS")
 
     def context_opt(p: argparse.ArgumentParser) -> None:
         p.add_argument("--context", action="append", default=[], metavar="URL=FILE",

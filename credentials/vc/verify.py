@@ -366,7 +366,7 @@ def verify_credential(
 
     if "status" in wanted:
         results.append(
-            _status_check(document, resolver=resolver, loader=loader, status_lists=status_lists or {}, now=now)
+            _status_check(document, resolver=resolver, loader=loader, status_lists={} if status_lists is None else status_lists, now=now)
         )
 
     if "validity" in wanted:
