@@ -7,6 +7,7 @@ SECRET_KEY is required and the HTTPS protections are on by default, so that
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -217,14 +218,34 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Logging goes to stderr. Formatters print only the message: Django's request
 # loggers attach the request object, and printing it (or the body) could leak
 # credentials, tokens or personal data, so no handler here ever does.
-LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_LEVEL = (env_str("LOG_LEVEL", "INFO") or "INFO").strip().upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {LOG_LEVEL!r}")
+
+
+class _AsWarningWithoutTraceback(logging.Filter):
+    """Turn a record into a one-line WARNING.
+
+    Django logs every request with a Host outside ALLOWED_HOSTS as an ERROR with
+    a traceback; on a public server that is scanner noise, not a fault.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno = logging.WARNING
+        record.levelname = logging.getLevelName(logging.WARNING)
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "filters": {
+        "as_warning_without_traceback": {"()": _AsWarningWithoutTraceback},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
@@ -235,6 +256,7 @@ LOGGING = {
         # 4xx answers (a credential that did not verify is a 422) are normal
         # traffic for a verification API; server errors are still logged.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security.DisallowedHost": {"filters": ["as_warning_without_traceback"]},
         # Database queries carry parameters, which may be personal data.
         "django.db.backends": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "identity": {"level": LOG_LEVEL},
