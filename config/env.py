@@ -9,6 +9,7 @@ container-secrets convention), never from code.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -77,3 +78,14 @@ def env_secret(name: str) -> str | None:
             raise ImproperlyConfigured(f"{name}_FILE: {path} is empty")
         return value
     return direct or None
+
+
+_RATE = re.compile(r"([1-9][0-9]*)/(s|sec|second|m|min|minute|h|hour|d|day)")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate, ``<requests>/<second|minute|hour|day>`` (e.g. ``120/minute``)."""
+    raw = os.environ.get(name, "").strip().lower() or default
+    if not _RATE.fullmatch(raw):
+        raise ImproperlyConfigured(f"{name} must look like 120/minute (per second, minute, hour or day), got {raw!r}")
+    return raw

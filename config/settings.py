@@ -16,7 +16,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -198,6 +198,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "credentials.problems.api_exception_handler",
+    # Per client address, counted in the default cache. That is per-process
+    # LocMem unless CACHES says otherwise, so with N workers a client may get up
+    # to N times the rate; a shared cache (Redis) makes it exact.
+    "DEFAULT_THROTTLE_RATES": {
+        "verify": env_rate("VERIFY_RATE", "120/minute"),
+        "resolve": env_rate("RESOLVE_RATE", "120/minute"),
+    },
+    # The client address is the last X-Forwarded-For entry added by this many
+    # proxies; production sits behind one (see SECURE_PROXY_SSL_HEADER). With 0
+    # only REMOTE_ADDR counts, so a client cannot pick its own address.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 1 if _PRODUCTION else 0, minimum=0),
 }
 
 # Celery. Without CELERY_BROKER_URL a filesystem broker under var/ lets a real

@@ -38,7 +38,7 @@ LENGTH_REQUIRED = "LENGTH_REQUIRED"
 PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
 NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
 PERMISSION_DENIED = "PERMISSION_DENIED"
-THROTTLED = "THROTTLED"
+TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 HTTP_CODES = frozenset(
     {
@@ -51,7 +51,7 @@ HTTP_CODES = frozenset(
         PAYLOAD_TOO_LARGE,
         NOT_AUTHENTICATED,
         PERMISSION_DENIED,
-        THROTTLED,
+        TOO_MANY_REQUESTS,
         INTERNAL_ERROR,
     }
 )
@@ -104,7 +104,7 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.NotAuthenticated, NOT_AUTHENTICATED),
     (exceptions.AuthenticationFailed, NOT_AUTHENTICATED),
     (exceptions.PermissionDenied, PERMISSION_DENIED),
-    (exceptions.Throttled, THROTTLED),
+    (exceptions.Throttled, TOO_MANY_REQUESTS),
 ]
 
 
@@ -148,7 +148,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if getattr(exc, "wait", None):
+    if getattr(exc, "wait", None) is not None:
         headers["Retry-After"] = "%d" % exc.wait  # type: ignore[attr-defined]
 
     extra: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import permissions
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,9 +24,11 @@ from credentials.vc.verify import VerificationResult
 
 class _PublicAPIView(APIView):
     # Verification is open to anyone without an account, and no session means
-    # no CSRF exposure.
+    # no CSRF exposure. Being open, it is rate-limited per client address.
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "verify"
 
     @staticmethod
     def request_body(request: Request) -> Any:

@@ -9,6 +9,7 @@ from rest_framework import permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -44,6 +45,9 @@ class DIDResolutionView(APIView):
 
     authentication_classes = ()
     permission_classes = (permissions.AllowAny,)
+    # Open to anyone, and a did:web resolution costs an outbound request.
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "resolve"
     content_negotiation_class = _JSONAlways
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:

@@ -18,3 +18,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
 # The test client speaks plain HTTP; every other HTTPS protection stays on.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# The suites post far more than a client would in a minute; the throttle itself
+# is tested with low rates patched in (tests/web/test_throttling.py).
+os.environ.setdefault("VERIFY_RATE", "100000/minute")
+os.environ.setdefault("RESOLVE_RATE", "100000/minute")
