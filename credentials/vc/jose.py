@@ -316,7 +316,10 @@ def _absolute_kid(kid: str, party: str) -> str:
 def _number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise VCError(MALFORMED_VALUE_ERROR, f"JWT claim {name!r} must be a NumericDate")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any double, e.g. 10**400
+        raise VCError(MALFORMED_VALUE_ERROR, f"JWT claim {name!r} is out of range") from None
 
 
 def _check_times(payload: Mapping[str, Any], now: datetime) -> None:

@@ -19,12 +19,15 @@ VC_V1 = "https://www.w3.org/2018/credentials/v1"
 # XML Schema 1.1 dateTimeStamp (VC 2.0 requires the time zone) and dateTime (VC 1.1
 # allowed it to be absent; such values are read as UTC).
 _DATETIME = re.compile(
-    r"^(?P<year>-?\d{4,})-(?P<month>\d{2})-(?P<day>\d{2})"
-    r"T(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})(?P<fraction>\.\d+)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?$"
+    # ASCII digits only (\d would admit other scripts' digits), bounded lengths so
+    # that no conversion below can be made expensive, and \Z rather than $ (which
+    # would also match before a trailing newline).
+    r"(?P<year>-?[0-9]{4,9})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?P<fraction>\.[0-9]{1,12})?"
+    r"(?P<tz>Z|[+-][0-9]{2}:[0-9]{2})?\Z"
 )
 # RFC 3986 scheme followed by something: "did:...", "urn:uuid:...", "https://...".
-_ABSOLUTE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_ABSOLUTE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+\Z")
 
 
 def parse_datetime(value: Any, *, field: str, require_tz: bool = True) -> datetime:

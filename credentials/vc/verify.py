@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -42,6 +42,38 @@ _ENVELOPED_PREFIXES = ("data:application/vc+jwt,", "data:application/vc+sd-jwt,"
 # Every embedded credential may cost DID resolutions and status checks: a bound
 # keeps one presentation (one request) from becoming a denial of service.
 MAX_PRESENTED_CREDENTIALS = 100
+# Status lists may be fetched over the network: bound how many one verification
+# (a credential, or a presentation with all its credentials) may name.
+MAX_STATUS_ENTRIES = 16
+MAX_STATUS_LISTS = 8
+
+
+class _BoundedLists(Mapping[str, Any]):
+    """A view of the caller's status lists that serves at most ``limit`` distinct URLs."""
+
+    def __init__(self, lists: Mapping[str, Any], limit: int = MAX_STATUS_LISTS) -> None:
+        self._lists = lists
+        self._limit = limit
+        self._seen: set[str] = set()
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._lists
+
+    def __getitem__(self, url: str) -> Any:
+        if url not in self._seen:
+            if len(self._seen) >= self._limit:
+                raise VCError(STATUS_RETRIEVAL_ERROR, f"more than {self._limit} status lists in one verification")
+            self._seen.add(url)
+        return self._lists[url]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def __bool__(self) -> bool:
+        return True
 
 
 @dataclass
@@ -240,6 +272,10 @@ def _status_check(
 ) -> Check:
     if "credentialStatus" not in document:
         return _skipped("status", "the credential has no credentialStatus")
+    entries_given = document["credentialStatus"]
+    if isinstance(entries_given, list) and len(entries_given) > MAX_STATUS_ENTRIES:
+        return Check("status", FAILED, RANGE_ERROR,
+                     f"{len(entries_given)} status entries exceed the limit of {MAX_STATUS_ENTRIES}")
     from . import status as status_mod
 
     try:
@@ -365,9 +401,15 @@ def verify_credential(
             results.append(_failed("issuer", exc))
 
     if "status" in wanted:
-        results.append(
-            _status_check(document, resolver=resolver, loader=loader, status_lists={} if status_lists is None else status_lists, now=now)
-        )
+        if not proof_ok or any(c.check == "issuer" and c.status != PASSED for c in results):
+            # Looking up (perhaps fetching) the status lists a forged credential
+            # names would only let anyone make the verifier fetch URLs of their choice.
+            results.append(_skipped("status", "not checked: the proof or the issuer did not verify"))
+        else:
+            lists = status_lists if isinstance(status_lists, _BoundedLists) else _BoundedLists(
+                {} if status_lists is None else status_lists
+            )
+            results.append(_status_check(document, resolver=resolver, loader=loader, status_lists=lists, now=now))
 
     if "validity" in wanted:
         try:
@@ -475,11 +517,13 @@ def verify_presentation(
         results.append(_failed("proof", exc))
 
     sub_results: list[VerificationResult] = []
+    # One bound on status lists for the whole presentation, not one per credential.
+    shared_lists = _BoundedLists({} if status_lists is None else status_lists)
     for entry in credentials:
         try:
             sub_results.append(
                 verify_credential(entry, resolver=resolver, loader=loader, checks=wanted,
-                                  status_lists=status_lists, now=now)
+                                  status_lists=shared_lists, now=now)
             )
         except VCError as exc:
             sub_results.append(VerificationResult(False, [_failed("structure", exc)], None, ""))

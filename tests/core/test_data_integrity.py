@@ -569,3 +569,20 @@ def test_bad_presentation_options_at_issue(options: dict[str, Any]) -> None:
     with pytest.raises(VCError) as err:
         _presentation("eddsa-jcs-2022", **options)
     assert err.value.code == PROOF_GENERATION_ERROR
+
+
+def test_proof_options_must_be_flat() -> None:
+    """A nested object in the proof would only add blank nodes for the verifier to canonicalize."""
+    from credentials.vc.suites import add_proof, verify_proof
+    from identity.did import Resolver, did_key_from_public_key
+    from identity.keys import KeySigner, KeyType, PrivateKey
+
+    key = PrivateKey.generate(KeyType.ED25519)
+    did = did_key_from_public_key(key.public_key)
+    doc = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "issuer": did,
+           "credentialSubject": {"id": "did:example:1"}}
+    signed = add_proof(doc, signer=KeySigner(key, f"{did}#{did.split(':')[2]}"), cryptosuite="eddsa-rdfc-2022")
+    signed["proof"]["nonce"] = {"a": {"b": {"c": 1}}}
+    with pytest.raises(VCError) as info:
+        verify_proof(signed, resolver=Resolver(local={}), expected_purpose="assertionMethod")
+    assert info.value.code == PROOF_VERIFICATION_ERROR

@@ -239,3 +239,67 @@ def test_issuer_binding_holds_for_any_proof_of_a_set():
     only_endorser = suites.add_proof(doc, signer=endorser, cryptosuite="eddsa-rdfc-2022")
     result = verify_credential(only_endorser, resolver=RESOLVER, now=NOW)
     assert statuses(result)["issuer"] == ("failed", errors.INVALID_VERIFICATION_METHOD)
+
+
+def _status_entry(url, index="7"):
+    return {"id": f"{url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+            "statusListIndex": index, "statusListCredential": url}
+
+
+class _CountingLists(dict):
+    """Status lists that record every URL looked up (as a network fetch would)."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked = []
+
+    def __contains__(self, url):
+        return True
+
+    def __getitem__(self, url):
+        self.asked.append(url)
+        raise VCError(errors.STATUS_RETRIEVAL_ERROR, f"{url} is unreachable")
+
+
+def test_status_lists_of_a_forged_credential_are_never_looked_up():
+    did, _ = new_signer()
+    _, mallory = new_signer()
+    forged = suites.add_proof(credential_for(did, credentialStatus=_status_entry("https://evil.example/1")),
+                              signer=mallory, cryptosuite="eddsa-rdfc-2022")
+    lists = _CountingLists()
+    result = verify_credential(forged, resolver=RESOLVER, status_lists=lists, now=NOW)
+    assert statuses(result)["status"] == ("skipped", None)
+    assert lists.asked == []
+    tampered = suites.add_proof(credential_for(did, credentialStatus=_status_entry("https://evil.example/1")),
+                                signer=new_signer()[1], cryptosuite="eddsa-rdfc-2022")
+    tampered["credentialSubject"]["alumniOf"] = "x"
+    verify_credential(tampered, resolver=RESOLVER, status_lists=lists, now=NOW)
+    assert lists.asked == []
+
+
+def test_bounds_on_status_entries_and_distinct_lists():
+    from credentials.vc.verify import MAX_STATUS_ENTRIES, MAX_STATUS_LISTS
+
+    did, signer = new_signer()
+    many = [_status_entry(f"https://registrar.example/{i}") for i in range(MAX_STATUS_ENTRIES + 1)]
+    signed = suites.add_proof(credential_for(did, credentialStatus=many), signer=signer, cryptosuite="eddsa-jcs-2022")
+    result = verify_credential(signed, resolver=RESOLVER, status_lists=_CountingLists(), now=NOW)
+    assert statuses(result)["status"] == ("failed", errors.RANGE_ERROR)
+    spread = [_status_entry(f"https://registrar.example/{i}") for i in range(MAX_STATUS_LISTS + 3)]
+    signed = suites.add_proof(credential_for(did, credentialStatus=spread), signer=signer, cryptosuite="eddsa-jcs-2022")
+    lists = _CountingLists()
+    result = verify_credential(signed, resolver=RESOLVER, status_lists=lists, now=NOW)
+    assert statuses(result)["status"][0] == "failed"
+    assert len(set(lists.asked)) <= MAX_STATUS_LISTS
+
+
+def test_absurd_numbers_and_years_are_errors_not_crashes():
+    did, signer = new_signer()
+    token = jose.issue_vc_jwt({**credential_for(did), "exp": 10**400}, signer=signer)
+    result = verify_credential(token, resolver=RESOLVER, now=NOW)
+    assert statuses(result)["proof"] == ("failed", errors.MALFORMED_VALUE_ERROR)
+    for year in ("9" * 5000, "２０２６", "2026\n"):
+        result = verify_credential(credential_for(did, validFrom=f"{year}-01-01T00:00:00Z"), resolver=RESOLVER, now=NOW)
+        assert statuses(result)["structure"] == ("failed", errors.MALFORMED_VALUE_ERROR)
+    result = verify_credential(credential_for(did, validFrom="2026-01-01T00:00:00Z\n"), resolver=RESOLVER, now=NOW)
+    assert statuses(result)["structure"] == ("failed", errors.MALFORMED_VALUE_ERROR)
