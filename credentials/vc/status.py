@@ -475,7 +475,13 @@ def check_status(
         raise ValueError("now must be timezone-aware")
     raw_entries = _entries(credential)
     issuer = party_id(credential.get("issuer"))
-    verified: dict[str, _VerifiedList | VCError] = {}
+    # Lists verified earlier in the same verification (a presentation of many
+    # credentials naming one list) are reused: the cache is keyed by issuer too,
+    # since a list is only valid for credentials of its own issuer.
+    shared = getattr(status_lists, "verified_lists", None)
+    verified: dict[str, _VerifiedList | VCError] = (
+        shared.setdefault(issuer, {}) if isinstance(shared, dict) else {}
+    )
     results: list[StatusResult] = []
     for raw in raw_entries:
         if not isinstance(raw, Mapping):
@@ -538,10 +544,17 @@ def _check_entry(
             f"status list {entry.list_url} is for {sorted(cached.purposes)}, not {entry.purpose!r}",
         ))
     try:
-        bits = cached.bits.get(entry.size)
+        # One decoded copy per list, whatever the statusSize of the entries.
+        bits = cached.bits.get(1)
         if bits is None:
-            bits = decode_status_list(cached.encoded, status_size=entry.size)
-            cached.bits[entry.size] = bits
+            bits = decode_status_list(cached.encoded, status_size=1)
+            cached.bits[1] = bits
+        if len(bits) * 8 // entry.size < MIN_ENTRIES:
+            raise VCError(
+                STATUS_LIST_LENGTH_ERROR,
+                f"the status list has {len(bits) * 8 // entry.size} entries of {entry.size} bits; "
+                f"at least {MIN_ENTRIES} are required",
+            )
         value = get_status(bits, entry.index, size=entry.size)
     except VCError as exc:
         return failed(exc)

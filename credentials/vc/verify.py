@@ -55,6 +55,9 @@ class _BoundedLists(Mapping[str, Any]):
         self._lists = lists
         self._limit = limit
         self._seen: set[str] = set()
+        # issuer -> list URL -> verified list, filled by status.check_status so
+        # that one list is verified and inflated once per verification.
+        self.verified_lists: dict[Any, dict[str, Any]] = {}
 
     def __contains__(self, url: object) -> bool:
         return url in self._lists
