@@ -178,3 +178,18 @@ def test_jws_shaped_garbage_reaches_verification_and_is_not_a_500(api: APIClient
     # Past the shape check: whatever the verifier says, it is not the shape message.
     assert response.status_code in (400, 422), response.content[:300]
     assert "compact VC-JWT" not in response.content.decode()
+
+
+# --- numbers beyond Python's integer-to-string limit --------------------------------
+
+
+@pytest.mark.parametrize("digits", [4301, 10_000, 100_000])
+@pytest.mark.parametrize("path", ["/credentials/verify", "/presentations/verify"])
+def test_integer_with_too_many_digits(api: APIClient, path: str, digits: int) -> None:
+    raw = '{"verifiableCredential": {"n": %s}}' % ("7" * digits)
+    response = api.generic("POST", path, raw, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    body = _problem(400, {"content-type": response["Content-Type"]}, response.content, errors.PARSING_ERROR)
+    # The message speaks of the input, not of the Python runtime that read it.
+    assert "sys." not in body["detail"]
+    assert "int_max_str_digits" not in body["detail"]
