@@ -188,6 +188,8 @@ X_FRAME_OPTIONS = "DENY"
 # Sent by credentials.middleware on every response. Nothing is inline: the pages
 # and the admin load their scripts and styles from /static/ only.
 CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+# Django's DEBUG error pages use inline code: in development violations are reported, not blocked.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [

@@ -92,15 +92,21 @@ class ContentSecurityPolicyMiddleware:
     covers static files served by WhiteNoise, redirects and error pages. The
     pages and the admin load scripts and styles only from files, never inline,
     so one strict policy fits the whole site; a view that needs another policy
-    sets the header itself.
+    sets the header itself. With ``CONTENT_SECURITY_POLICY_REPORT_ONLY`` (on with
+    DEBUG) the browser only reports violations, because Django's debug error
+    pages are built from inline styles and scripts.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.policy: str = settings.CONTENT_SECURITY_POLICY
+        report_only: bool = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
+        self.header = "Content-Security-Policy-Report-Only" if report_only else "Content-Security-Policy"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if self.policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = self.policy
+        if self.policy and not response.has_header("Content-Security-Policy") and not response.has_header(
+            "Content-Security-Policy-Report-Only"
+        ):
+            response[self.header] = self.policy
         return response

@@ -90,3 +90,26 @@ def test_home_has_nothing_inline() -> None:
         loaded = re.findall(r'<(?:script|img|iframe)\b[^>]*\bsrc="([^"]+)"|<link\b[^>]*\bhref="([^"]+)"', html)
         urls = [a or b for a, b in loaded]
         assert urls and all(url.startswith("/") and not url.startswith("//") for url in urls)
+
+
+def test_report_only_in_development() -> None:
+    # DEBUG's technical error pages are inline styles and scripts: they must still render.
+    with override_settings(CONTENT_SECURITY_POLICY_REPORT_ONLY=True):
+        response = Client().get("/no/such/page")
+    assert response["Content-Security-Policy-Report-Only"] == CSP
+    assert "Content-Security-Policy" not in response
+
+
+def test_a_view_may_set_its_own_policy() -> None:
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from credentials.middleware import ContentSecurityPolicyMiddleware
+
+    def view(request: Any) -> HttpResponse:
+        response = HttpResponse()
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response
+
+    response = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/"))
+    assert response["Content-Security-Policy"] == "default-src 'none'"
