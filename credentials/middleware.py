@@ -1,8 +1,8 @@
-"""Site-wide middleware: request body limits and the Content-Security-Policy header."""
+"""Site-wide middleware: request body limits (WSGI and ASGI) and the Content-Security-Policy header."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Awaitable, Callable, MutableMapping
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -110,3 +110,82 @@ class ContentSecurityPolicyMiddleware:
         ):
             response[self.header] = self.policy
         return response
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class ASGIBodyLimit:
+    """ASGI wrapper that caps a request body while it arrives.
+
+    Django's ASGI handler reads the whole body into a temporary file (spilling
+    to disk) before any middleware runs, whatever its size, when the client
+    sends no Content-Length. Wrapped around the application (``config/asgi.py``),
+    this reads at most ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes, answers 413 beyond
+    that without reading on, and hands the body to Django in one message.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        declared = _declared_length(scope)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._refuse(scope, send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: Message | None = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is not None:
+                message, body = body, None
+                return message
+            # Later calls are Django listening for a disconnect.
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+        response = BodySizeLimitMiddleware._too_large(limit)
+        if not is_api_path(scope.get("path", "")):
+            response = HttpResponse(f"the request body exceeds {limit} bytes", status=413, content_type="text/plain; charset=utf-8")
+        headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response.items()]
+        headers.append((b"content-length", str(len(response.content)).encode("ascii")))
+        headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        await send({"type": "http.response.body", "body": response.content})
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The Content-Length header as a non-negative integer, if it is one."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                return None
+            return length if length >= 0 else None
+    return None

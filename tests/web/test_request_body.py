@@ -12,6 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
+from credentials.middleware import ASGIBodyLimit
 from credentials.vc import errors
 from tests.conftest import signed_vectors
 
@@ -47,9 +48,8 @@ def wsgi_post(path: str, body: bytes, **environ: str) -> tuple[int, dict[str, st
     return captured["status"], captured["headers"], content
 
 
-def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, str], bytes]:
-    """POST through Django's real ASGI handler, the body arriving in ``chunks``."""
-    scope = {
+def _scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -62,7 +62,10 @@ def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+
+def drive(app: Any, scope: dict[str, Any], messages: list[dict]) -> list[dict]:
+    """Run one ASGI exchange; ``messages`` is consumed in place, so a test can see what was left unread."""
     sent: list[dict] = []
 
     async def receive() -> dict:
@@ -74,7 +77,19 @@ def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(ASGIHandler()(scope, receive, send))
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def _body_messages(chunks: list[bytes]) -> list[dict]:
+    return [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+
+def asgi_post(
+    path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]], app: Any = None
+) -> tuple[int, dict[str, str], bytes]:
+    """POST through Django's real ASGI handler (or ``app``), the body arriving in ``chunks``."""
+    sent = drive(app or ASGIHandler(), _scope(path, headers), _body_messages(chunks))
     start = sent[0]
     response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
     return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
@@ -139,6 +154,75 @@ def test_asgi_body_without_length_just_within_the_limit(settings: Any) -> None:
     status, _, content = asgi_post("/credentials/verify", [raw[:4096], raw[4096:]], [(b"content-type", b"application/json")])
     assert status == 200, content[:300]
     assert json.loads(content)["verified"] is True
+
+
+# --- the ASGI wrapper: the cap applies while the body arrives ---------------------
+
+JSON_CT = (b"content-type", b"application/json")
+
+
+def test_asgi_wrapper_passes_a_chunked_body_on() -> None:
+    half = len(GOOD) // 2
+    status, _, content = asgi_post("/credentials/verify", [GOOD[:half], b"", GOOD[half:]], [JSON_CT], app=ASGIBodyLimit(ASGIHandler()))
+    assert status == 200, content[:500]
+    assert json.loads(content)["verified"] is True
+
+
+def test_asgi_wrapper_stops_reading_past_the_limit(settings: Any) -> None:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    chunk = b"a" * 65536
+    messages = _body_messages([chunk] * (limit // len(chunk) + 50))
+    reached: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope)
+
+    sent = drive(ASGIBodyLimit(app), _scope("/credentials/verify", [JSON_CT]), messages)
+    assert not reached
+    assert sent[0]["status"] == 413
+    headers = dict(sent[0]["headers"])
+    assert headers[b"content-type"] == b"application/problem+json"
+    assert json.loads(sent[1]["body"])["code"] == "PAYLOAD_TOO_LARGE"
+    # It stopped one chunk past the limit instead of draining the upload.
+    assert len(messages) == 50 - 1
+
+
+def test_asgi_wrapper_refuses_a_declared_oversize_without_reading(settings: Any) -> None:
+    messages = _body_messages([b"{}"])
+    length = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1).encode()
+    sent = drive(ASGIBodyLimit(ASGIHandler()), _scope("/presentations/verify", [JSON_CT, (b"content-length", length)]), messages)
+    assert sent[0]["status"] == 413
+    assert len(messages) == 1
+
+
+def test_asgi_wrapper_outside_the_api_answers_plain_text(settings: Any) -> None:
+    length = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1).encode()
+    sent = drive(ASGIBodyLimit(ASGIHandler()), _scope("/i18n/setlang/", [(b"content-length", length)]), [])
+    assert sent[0]["status"] == 413
+    assert dict(sent[0]["headers"])[b"content-type"].startswith(b"text/plain")
+
+
+def test_asgi_wrapper_client_gone_mid_body() -> None:
+    reached: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope)
+
+    messages = [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}]
+    assert drive(ASGIBodyLimit(app), _scope("/credentials/verify", [JSON_CT]), messages) == []
+    assert not reached
+
+
+def test_asgi_wrapper_leaves_other_scopes_alone() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+        await send({"type": "lifespan.startup.complete"})
+
+    sent = drive(ASGIBodyLimit(app), {"type": "lifespan"}, [{"type": "lifespan.startup"}])
+    assert seen == ["lifespan"]
+    assert sent == [{"type": "lifespan.startup.complete"}]
 
 
 # --- a credential or presentation given as a string ---------------------------------
