@@ -22,12 +22,13 @@ class BodySizeLimitMiddleware:
     server may hand over more than was declared; the bytes read are kept as the
     request body.
 
-    A body without a Content-Length (``Transfer-Encoding: chunked``) is handled by
-    interface. Under WSGI Django reads exactly Content-Length bytes, so such a
-    body would silently arrive empty and the client would be told a field is
-    missing: it is refused with 411 Length Required instead. Under ASGI the
-    server has already de-chunked the body, so it is read up to the limit (413
-    beyond it) and its length recorded, which lets DRF's parsers see it.
+    A body without a Content-Length (``Transfer-Encoding: chunked``) depends on
+    the server interface. Under WSGI Django reads exactly Content-Length bytes,
+    so such a body would silently arrive empty and the client would be told a
+    field is missing: it is refused with 411 Length Required instead. Under ASGI
+    the server has already de-chunked the body, so it is read up to the limit
+    (413 beyond it) and its length recorded, which lets DRF's parsers see it;
+    :class:`ASGIBodyLimit` caps it earlier, while it arrives.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
