@@ -1,4 +1,8 @@
-"""ASGI entry point."""
+"""ASGI entry point.
+
+Django's ASGI handler buffers the whole request body before any middleware runs;
+``ASGIBodyLimit`` stops reading past the body limit and answers 413 itself.
+"""
 
 import os
 
@@ -6,4 +10,8 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from credentials.middleware import ASGIBodyLimit  # noqa: E402  (needs the settings loaded above)
+
+application = ASGIBodyLimit(django_application)
