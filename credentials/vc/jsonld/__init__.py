@@ -2,39 +2,33 @@
 
 ``to_rdf`` walks a document once against compiled, memoised contexts (see
 ``context.py``) in safe mode; ``canonicalize`` is RDFC-1.0 with a work budget;
-``to_nquads`` combines the two. Contexts come only from the document loader
+``to_nquads`` combines the two. ``work_budget(units)`` opens a scope whose
+units every conversion and canonicalization inside it also draws on (one
+verification of a presentation shares one budget). Contexts come only from the document loader
 (by default the bundled, hash-pinned ones): nothing is ever fetched.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from ..documents import BUNDLED, DocumentLoader
 from ..errors import MALFORMED_VALUE_ERROR, VCError
+from .budget import WorkBudget, current_work_budget, work_budget
 from .canon import DEFAULT_BUDGET, HASH_ALGORITHMS, canonicalize
-from .context import ActiveContext
+from .context import ActiveContext, root_for
 from .rdf import Quad, document_to_rdf
 
-__all__ = ["DEFAULT_BUDGET", "HASH_ALGORITHMS", "Quad", "canonicalize", "to_nquads", "to_rdf"]
-
-_roots: dict[int, tuple[DocumentLoader, ActiveContext]] = {}
-_roots_lock = threading.Lock()
-
+__all__ = [
+    "DEFAULT_BUDGET", "HASH_ALGORITHMS", "Quad", "WorkBudget", "canonicalize", "current_work_budget",
+    "to_nquads", "to_rdf", "work_budget",
+]
 
 def _root(loader: DocumentLoader) -> ActiveContext:
-    # One root per loader: derived contexts are memoised under it, so two
-    # loaders serving different documents for one URL never share results.
-    entry = _roots.get(id(loader))
-    if entry is not None and entry[0] is loader:
-        return entry[1]
-    with _roots_lock:
-        if len(_roots) > 64:
-            _roots.clear()
-        root = ActiveContext(loader)
-        _roots[id(loader)] = (loader, root)
-        return root
+    # One root per loader (bounded, see context.root_for): derived contexts are
+    # memoised under it, so two loaders serving different documents for one
+    # URL never share results.
+    return root_for(loader)
 
 
 def to_rdf(document: dict[str, Any], *, loader: DocumentLoader = BUNDLED) -> list[Quad]:

@@ -16,6 +16,7 @@ from itertools import permutations
 from typing import Protocol
 
 from ..errors import PROOF_TRANSFORMATION_ERROR, VCError
+from .budget import current_work_budget
 from .rdf import Quad
 
 DEFAULT_BUDGET = 20000
@@ -172,8 +173,9 @@ def canonicalize(
     :data:`HASH_ALGORITHMS`; it only changes which blank node gets which
     label). Returns the sorted canonical lines, each ending in ``"\\n"``.
     Raises ``VCError(PROOF_TRANSFORMATION_ERROR)`` when the blank node structure
-    needs more than ``budget`` units of work, ``ValueError`` for an unknown
-    ``hash_algorithm``.
+    needs more than ``budget`` units of work, or more than is left in the
+    enclosing :func:`~credentials.vc.jsonld.budget.work_budget` scope (which is
+    charged the units spent), ``ValueError`` for an unknown ``hash_algorithm``.
     """
     hasher = HASH_ALGORITHMS.get(hash_algorithm)
     if hasher is None:
@@ -192,7 +194,11 @@ def canonicalize(
         lines = [_line(*quad) for quad in unique]
         lines.sort()
         return "".join(lines)
-    state = _Canonicalizer(quads_of, budget, hasher)
+    scope = current_work_budget()
+    limit = budget
+    if scope is not None and scope.available() < limit:
+        limit = scope.available()
+    state = _Canonicalizer(quads_of, limit, hasher)
     by_hash: dict[str, list[str]] = {}
     for node in quads_of:
         by_hash.setdefault(state.hash_first_degree(node), []).append(node)
@@ -217,15 +223,24 @@ def canonicalize(
                 for existing in issuer.issued:
                     state.canonical.issue(existing)
     except _BudgetExhausted:
-        raise VCError(
-            PROOF_TRANSFORMATION_ERROR,
-            f"RDF canonicalization budget exhausted ({budget} units): the blank node structure "
-            "is too symmetric to canonicalize safely",
-        ) from None
+        if limit < budget:
+            message = (
+                "RDF canonicalization stopped: the work budget shared by this verification is "
+                "spent (too many or too costly canonicalizations)"
+            )
+        else:
+            message = (
+                f"RDF canonicalization budget exhausted ({budget} units): the blank node "
+                "structure is too symmetric to canonicalize safely"
+            )
+        raise VCError(PROOF_TRANSFORMATION_ERROR, message) from None
     except RecursionError:
         raise VCError(
             PROOF_TRANSFORMATION_ERROR, "RDF canonicalization recursed too deeply"
         ) from None
+    finally:
+        if scope is not None:
+            scope.charge(min(limit - state.budget, limit))
     labels = state.canonical.issued
     lines = []
     for s, p, o, g in unique:

@@ -6,6 +6,18 @@ memoised on the parent, keyed by the local context's value, so processing the
 same kind of credential twice costs dictionary look-ups only. Key expansions
 (``vocab=True``) are memoised per context too.
 
+Caches are bounded (see :func:`root_for`): a context derived from a
+document-supplied (inline) context, or from a term such a context defined, is
+*tainted* and is memoised only for the document being processed, never across
+documents; everything else is memoised process-wide under a global size budget
+(:data:`MAX_MEMO_UNITS`), and processing one document may create at most
+:data:`CONTEXT_BUDGET` term definitions (cloned or new) before failing with
+``PROOF_TRANSFORMATION_ERROR``.
+
+Safe mode also refuses aliases of protected terms (:meth:`ActiveContext.expand_key`):
+the RDFC signature covers the graph, not the JSON keys, so a key that means what
+a protected term means must be that term.
+
 Features outside what credentials need (``@import``, ``@reverse``, ``@nest``,
 ``@index`` on a term, ``@id``/``@type`` maps) fail closed with
 ``MALFORMED_VALUE_ERROR`` rather than being ignored. So does a context referenced
@@ -17,9 +29,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from contextvars import ContextVar
 from typing import Any
 
-from ..errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, VCError
+from ..errors import MALFORMED_VALUE_ERROR, PARSING_ERROR, PROOF_TRANSFORMATION_ERROR, VCError
 from .iri import resolve_iri
 
 KEYWORDS = frozenset(
@@ -30,12 +44,13 @@ KEYWORDS = frozenset(
         "@version", "@vocab",
     }
 )
-_KEYWORD_FORM = re.compile(r"^@[a-zA-Z]+$")
+# Always used with fullmatch: "$" would also match before a trailing newline.
+_KEYWORD_FORM = re.compile(r"@[a-zA-Z]+")
 # RFC 3987-ish: a scheme, then no space, control or ``<>"{}|\^`` characters,
 # and at most one "#" (a second one, e.g. from ``@vocab`` "v#" + key "#frag",
 # is not an IRI; JSON-LD drops such a term and safe mode rejects it).
 _ABSOLUTE_IRI = re.compile(
-    r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`#]*(?:#[^\x00-\x20<>\"{}|\\^`#]*)?$"
+    r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`#]*(?:#[^\x00-\x20<>\"{}|\\^`#]*)?"
 )
 _GEN_DELIMS = frozenset(":/?#[]@")
 _CONTAINERS = frozenset({"@graph", "@id", "@index", "@language", "@list", "@set", "@type"})
@@ -47,6 +62,24 @@ _TERM_KEYS = frozenset(
 )
 _MAX_REMOTE_DEPTH = 16
 _MAX_DERIVED = 256
+_MAX_KEYS = 4096
+# Strings longer than this are never memoised: a memo entry must stay small
+# whatever the document holds.
+_MAX_MEMO_STRING = 256
+
+MAX_MEMO_UNITS = 400_000
+"""Process-wide bound on memoised context state: a cached derived context costs
+its number of terms plus 16, a memoised key or type expansion costs 1. Past it
+every cache is dropped (the next documents rebuild what they need)."""
+
+CONTEXT_BUDGET = 100_000
+"""Term definitions one document may make the processor clone or create
+(cache hits cost nothing). A cold OB 3.0 diploma needs about 10,000."""
+
+ALIAS_MARK = "@\x00"
+"""Prefix of what :meth:`ActiveContext.expand_key` returns for a refused key
+(followed by the reason); it starts with "@" so the walker's keyword branch sees
+it, and no keyword or IRI can start with it."""
 
 # A JSON-LD syntax error inside a context (or a feature we refuse) and an
 # undefined-term style data loss share one code: the document is malformed.
@@ -73,6 +106,94 @@ def ctx_error(message: str) -> VCError:
 _checked: dict[str, bool] = {}
 
 
+class _DocState:
+    """Per-document context processing state: work left and tainted derivations."""
+
+    __slots__ = ("units", "memo")
+
+    def __init__(self, units: int) -> None:
+        self.units = units
+        self.memo: dict[Any, ActiveContext] = {}
+
+
+_DOC: ContextVar[_DocState | None] = ContextVar("jsonld_document", default=None)
+
+
+def begin_document(units: int = CONTEXT_BUDGET) -> tuple[_DocState, Any]:
+    """Start per-document context state; pass the token to :func:`end_document`."""
+    state = _DocState(units)
+    return state, _DOC.set(state)
+
+
+def end_document(token: Any) -> None:
+    """End the per-document state started by :func:`begin_document`."""
+    _DOC.reset(token)
+
+
+def _charge(units: int) -> None:
+    state = _DOC.get()
+    if state is None:
+        return
+    state.units -= units
+    if state.units < 0:
+        raise VCError(
+            PROOF_TRANSFORMATION_ERROR,
+            "JSON-LD context processing budget exhausted: the document's contexts define or copy "
+            "too many terms",
+        )
+
+
+class _MemoBudget:
+    """Global accounting of memoised context state (see MAX_MEMO_UNITS)."""
+
+    __slots__ = ("units", "epoch", "lock", "roots")
+
+    def __init__(self) -> None:
+        self.units = 0
+        self.epoch = 0
+        self.lock = threading.Lock()
+        self.roots: dict[int, tuple[Any, ActiveContext]] = {}
+
+    def add(self, units: int) -> bool:
+        """Account ``units`` of new memo state; False (and everything dropped) past the bound."""
+        self.units += units
+        if self.units <= MAX_MEMO_UNITS:
+            return True
+        with self.lock:
+            # Dropping the roots drops every derived context and key memo
+            # hanging off them; walks in flight keep what they hold.
+            self.roots = {}
+            self.units = 0
+            self.epoch += 1
+        return False
+
+
+_MEMO = _MemoBudget()
+
+
+def root_for(loader: Any) -> ActiveContext:
+    """The empty root context for ``loader``; derived contexts are memoised under it.
+
+    One root per loader, so two loaders serving different documents for one URL
+    never share results.
+    """
+    entry = _MEMO.roots.get(id(loader))
+    if entry is not None and entry[0] is loader:
+        return entry[1]
+    with _MEMO.lock:
+        roots = _MEMO.roots
+        if len(roots) > 64:
+            roots = _MEMO.roots = {}
+        root = ActiveContext(loader)
+        roots[id(loader)] = (loader, root)
+        return root
+
+
+def memo_units() -> int:
+    """Memo units in use now (for tests and monitoring)."""
+    return _MEMO.units
+
+
 def is_absolute_iri(value: str) -> bool:
     """True if ``value`` is an absolute IRI safe to write in N-Quads (memoised).
 
@@ -81,17 +202,18 @@ def is_absolute_iri(value: str) -> bool:
     """
     found = _checked.get(value)
     if found is None:
-        found = _ABSOLUTE_IRI.match(value) is not None
-        # Bounded: identifiers from documents pass through here too.
-        if len(_checked) >= 8192:
-            _checked.clear()
-        _checked[value] = found
+        found = _ABSOLUTE_IRI.fullmatch(value) is not None
+        # Bounded in count and size: identifiers from documents pass through here.
+        if len(value) <= _MAX_MEMO_STRING:
+            if len(_checked) >= 8192:
+                _checked.clear()
+            _checked[value] = found
     return found
 
 
 def has_keyword_form(value: str) -> bool:
     """True for strings shaped like a keyword (``@`` + letters)."""
-    return _KEYWORD_FORM.match(value) is not None
+    return _KEYWORD_FORM.fullmatch(value) is not None
 
 
 def context_key(local: Any) -> Any:
@@ -108,7 +230,7 @@ class TermDef:
 
     __slots__ = (
         "iri", "prefix", "protected", "type", "language", "has_language", "direction",
-        "has_direction", "container", "context", "has_context", "ctx_key",
+        "has_direction", "container", "context", "has_context", "ctx_key", "inline",
     )
 
     def __init__(self) -> None:
@@ -124,6 +246,9 @@ class TermDef:
         self.context: Any = None
         self.has_context = False
         self.ctx_key: Any = None
+        # Defined by a document-supplied context: its scoped context is
+        # untrusted input and never memoised across documents.
+        self.inline = False
 
     def same_as(self, other: TermDef) -> bool:
         """Equal in everything but ``protected`` (the redefinition rule)."""
@@ -146,7 +271,7 @@ class ActiveContext:
 
     __slots__ = (
         "terms", "vocab", "base", "language", "direction", "previous", "loader",
-        "_derived", "_keys", "has_protected", "type_term",
+        "_derived", "_keys", "_types", "_protected", "has_protected", "type_term", "tainted",
     )
 
     def __init__(self, loader: Any) -> None:
@@ -162,8 +287,12 @@ class ActiveContext:
         # @container: @set and @protected); kept out of ``terms`` so no
         # term look-up can ever find it.
         self.type_term: TermDef | None = None
+        # Built from a document-supplied context: lives for one document only.
+        self.tainted = False
         self._derived: dict[Any, ActiveContext] = {}
         self._keys: dict[str, str | None] = {}
+        self._types: dict[str, str | None] = {}
+        self._protected: dict[str, frozenset[str]] | None = None
 
     def _clone(self) -> ActiveContext:
         out = ActiveContext(self.loader)
@@ -175,19 +304,83 @@ class ActiveContext:
         out.previous = self.previous
         out.has_protected = self.has_protected
         out.type_term = self.type_term
+        out.tainted = self.tainted
         return out
+
+    def _remember(self, memo: dict[str, str | None], key: str, value: str | None) -> None:
+        if len(key) > _MAX_MEMO_STRING or len(memo) >= _MAX_KEYS:
+            return
+        if self.tainted or _MEMO.add(1):
+            memo[key] = value
+
+    # -- protected terms -----------------------------------------------------------
+
+    def protected_index(self) -> dict[str, frozenset[str]]:
+        """IRI or keyword → names of the protected terms mapping to it (built once)."""
+        index = self._protected
+        if index is None:
+            names: dict[str, set[str]] = {}
+            for name, tdef in self.terms.items():
+                if tdef.protected and tdef.iri is not None:
+                    names.setdefault(tdef.iri, set()).add(name)
+            if self.type_term is not None and self.type_term.protected:
+                names.setdefault("@type", set()).add("@type")
+            index = self._protected = {iri: frozenset(found) for iri, found in names.items()}
+        return index
+
+    def alias_problem(self, name: str, expanded: str | None) -> str | None:
+        """Why ``name`` may not stand for ``expanded``, or None.
+
+        A key (or term used as a value) that expands to what a protected term
+        means must be that protected term: the signature covers the graph, not
+        the JSON, so an alias would let the JSON say something the issuer never
+        wrote (``cs`` for ``credentialStatus``, ``subjectRef`` for ``id``).
+        Keywords written as themselves (``@id``, ``@type``) are fine.
+        """
+        if expanded is None or name[:1] == "@":
+            return None
+        holders = self.protected_index().get(expanded)
+        if holders is None or name in holders:
+            return None
+        which = " or ".join(repr(h) for h in sorted(holders))
+        return (
+            f"{name!r} is an alias of the protected term {which} ({expanded}); a signed "
+            "document must use the protected term itself"
+        )
 
     # -- expansion -----------------------------------------------------------------
 
     def expand_key(self, key: str) -> str | None:
-        """IRI-expand ``key`` with ``vocab=True`` (memoised)."""
+        """IRI-expand ``key`` with ``vocab=True`` (memoised).
+
+        An alias of a protected term (see :meth:`alias_problem`) comes back as
+        :data:`ALIAS_MARK` followed by the reason; the walker refuses it.
+        """
         try:
             return self._keys[key]
         except KeyError:
             pass
         value = expand_iri(self, key, vocab=True)
-        if len(self._keys) < 4096:
-            self._keys[key] = value
+        problem = self.alias_problem(key, value)
+        if problem is not None:
+            value = ALIAS_MARK + problem
+        self._remember(self._keys, key, value)
+        return value
+
+    def expand_type(self, name: str) -> str | None:
+        """IRI-expand a ``@type`` value (vocabulary-relative, memoised).
+
+        Aliases of protected terms come back marked as in :meth:`expand_key`.
+        """
+        try:
+            return self._types[name]
+        except KeyError:
+            pass
+        value = expand_iri(self, name, vocab=True, document_relative=True)
+        problem = self.alias_problem(name, value)
+        if problem is not None:
+            value = ALIAS_MARK + problem
+        self._remember(self._types, name, value)
         return value
 
     def expand_id(self, value: str) -> str | None:
@@ -203,21 +396,65 @@ class ActiveContext:
         override_protected: bool = False,
         propagate: bool = True,
         key: Any = ...,
+        trusted: bool | None = None,
     ) -> ActiveContext:
-        """The context resulting from processing ``local`` on top of this one (memoised)."""
+        """The context resulting from processing ``local`` on top of this one (memoised).
+
+        ``trusted`` says whether ``local`` came from the loader (a bundled
+        context or a scoped context one defined) rather than from a document;
+        by default, only context references (URL strings, null) are. Untrusted
+        results are tainted and memoised for the current document only.
+        """
         if key is ...:
             key = context_key(local)
         cache_key = (key, override_protected, propagate)
         found = self._derived.get(cache_key)
         if found is not None:
             return found
+        if trusted is None:
+            trusted = _is_reference(local)
+        if self.tainted:
+            # A tainted context belongs to one document: its own memo dies with it.
+            result = process_context(
+                self, local, override_protected=override_protected, propagate=propagate,
+                remote=(), trusted=trusted,
+            )
+            if len(self._derived) < _MAX_DERIVED:
+                self._derived[cache_key] = result
+            return result
+        if not trusted:
+            state = _DOC.get()
+            doc_key = (self, cache_key)
+            if state is not None:
+                found = state.memo.get(doc_key)
+                if found is not None:
+                    return found
+            result = process_context(
+                self, local, override_protected=override_protected, propagate=propagate,
+                remote=(), trusted=False,
+            )
+            result.tainted = True
+            if state is not None:
+                state.memo[doc_key] = result
+            return result
         result = process_context(
-            self, local, override_protected=override_protected, propagate=propagate, remote=()
+            self, local, override_protected=override_protected, propagate=propagate, remote=(),
+            trusted=True,
         )
+        if result.tainted:
+            return result
         if len(self._derived) >= _MAX_DERIVED:
             self._derived.clear()
-        self._derived[cache_key] = result
+        if _MEMO.add(len(result.terms) + 16):
+            self._derived[cache_key] = result
         return result
+
+
+def _is_reference(local: Any) -> bool:
+    """True for a context given only by reference (URLs and nulls): the loader serves its content."""
+    if local is None or isinstance(local, str):
+        return True
+    return isinstance(local, list) and all(item is None or isinstance(item, str) for item in local)
 
 
 def expand_iri(
@@ -232,7 +469,7 @@ def expand_iri(
     """JSON-LD 1.1 IRI Expansion (§5.2.2)."""
     if value in KEYWORDS:
         return value
-    if value[:1] == "@" and _KEYWORD_FORM.match(value):
+    if value[:1] == "@" and _KEYWORD_FORM.fullmatch(value):
         return None
     if local is not None and defined is not None and value in local and defined.get(value) is not True:
         create_term(active, local, value, defined)
@@ -269,9 +506,17 @@ def process_context(
     override_protected: bool,
     propagate: bool,
     remote: tuple[str, ...],
+    trusted: bool = True,
 ) -> ActiveContext:
-    """JSON-LD 1.1 Context Processing (§4.1.2) without memoisation."""
+    """JSON-LD 1.1 Context Processing (§4.1.2) without memoisation.
+
+    ``trusted`` is False for a document-supplied local context: the terms it
+    defines are marked ``inline`` and the result is tainted.
+    """
+    _charge(len(active.terms) + 1)
     result = active._clone()
+    if not trusted:
+        result.tainted = True
     if isinstance(local, dict) and "@propagate" in local:
         propagate = local["@propagate"]
         if not isinstance(propagate, bool):
@@ -284,7 +529,9 @@ def process_context(
             if not override_protected and result.has_protected:
                 raise ctx_error("invalid context nullification: the active context has protected terms")
             previous = result.previous
+            tainted = result.tainted
             result = ActiveContext(active.loader)
+            result.tainted = tainted
             if not propagate:
                 result.previous = previous
             continue
@@ -314,16 +561,24 @@ def process_context(
                 override_protected=False,
                 propagate=True,
                 remote=remote + (url,),
+                trusted=True,
             )
             continue
         if not isinstance(item, dict):
             raise ctx_error("a local context must be an object, a string or null")
-        _apply_definition(result, item, override_protected=override_protected, remote=remote)
+        _apply_definition(
+            result, item, override_protected=override_protected, remote=remote, trusted=trusted
+        )
     return result
 
 
 def _apply_definition(
-    result: ActiveContext, ctx: dict[str, Any], *, override_protected: bool, remote: tuple[str, ...]
+    result: ActiveContext,
+    ctx: dict[str, Any],
+    *,
+    override_protected: bool,
+    remote: tuple[str, ...],
+    trusted: bool = True,
 ) -> None:
     if "@version" in ctx and ctx["@version"] != 1.1:
         raise ctx_error(f"invalid @version value {ctx['@version']!r}")
@@ -366,6 +621,10 @@ def _apply_definition(
     protected = ctx.get("@protected", False)
     if not isinstance(protected, bool):
         raise ctx_error("invalid @protected value")
+    _charge(len(ctx))
+    if not trusted:
+        # create_term marks scoped contexts defined in a tainted context inline.
+        result.tainted = True
     defined: dict[str, bool] = {}
     for term in ctx:
         if term in ("@base", "@direction", "@import", "@language", "@propagate", "@protected", "@version", "@vocab"):
@@ -419,7 +678,7 @@ def create_term(
         return
     if term in KEYWORDS:
         raise ctx_error(f"keyword redefinition of {term!r}")
-    if _KEYWORD_FORM.match(term):
+    if _KEYWORD_FORM.fullmatch(term):
         defined[term] = True
         return
     previous = active.terms.pop(term, None)
@@ -464,7 +723,7 @@ def create_term(
         else:
             if not isinstance(id_value, str):
                 raise ctx_error(f"invalid IRI mapping for {term!r}")
-            if id_value not in KEYWORDS and _KEYWORD_FORM.match(id_value):
+            if id_value not in KEYWORDS and _KEYWORD_FORM.fullmatch(id_value):
                 defined[term] = True
                 if previous is not None:
                     active.terms[term] = previous
@@ -539,6 +798,10 @@ def create_term(
                 f"invalid JSON-LD: protected term redefinition of {term!r}",
             )
         tdef = previous
+    elif active.tainted and tdef.has_context:
+        # Conservative: any scoped context first seen in a tainted context is
+        # treated as document-supplied.
+        tdef.inline = True
     active.terms[term] = tdef
     if tdef.protected:
         active.has_protected = True

@@ -15,16 +15,18 @@ import re
 __all__ = ["remove_dot_segments", "resolve_iri"]
 
 # RFC 3986 Appendix B; every IRI string matches (the groups are all optional).
-_PARTS = re.compile(r"^(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.DOTALL)
+# Used with fullmatch (never "$", which also matches before a final newline).
+_PARTS = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.DOTALL)
 
 _Parts = tuple[str | None, str | None, str, str | None, str | None]
 
 _resolved: dict[tuple[str, str], str] = {}
 _MAX_MEMO = 4096
+_MAX_MEMO_CHARS = 512
 
 
 def _split(iri: str) -> _Parts:
-    match = _PARTS.match(iri)
+    match = _PARTS.fullmatch(iri)
     assert match is not None  # the pattern matches every string
     scheme, authority, path, query, fragment = match.groups()
     return scheme, authority, path, query, fragment
@@ -120,8 +122,9 @@ def resolve_iri(base: str, reference: str) -> str:
     found = _resolved.get(key)
     if found is None:
         found = _resolve(base, reference)
-        # Bounded: references come from documents.
-        if len(_resolved) >= _MAX_MEMO:
-            _resolved.clear()
-        _resolved[key] = found
+        # Bounded in count and size: references come from documents.
+        if len(base) + len(reference) <= _MAX_MEMO_CHARS:
+            if len(_resolved) >= _MAX_MEMO:
+                _resolved.clear()
+            _resolved[key] = found
     return found

@@ -15,6 +15,14 @@ lost"): a property that does not expand to an absolute IRI, a relative ``@id``,
 ``VCError(MALFORMED_VALUE_ERROR)`` naming the JSON path; so do a null
 ``@value`` and integers beyond 2**53 that JavaScript would read as another
 number (:func:`credentials.vc.jcs.integer_as_double`).
+
+Safe mode here also keeps the JSON saying what the signed graph says (an RDFC
+signature covers the graph only, while verifiers read JSON keys): a key, or a
+``@type`` or ``@vocab`` value, that aliases a protected term is refused (see
+``ActiveContext.alias_problem``); an ``@id`` (of a node, or a value coerced with
+``@type: @id``) must be written as the IRI it expands to, as must an IRI-like
+(``:``-holding) ``@vocab`` value; and an explicit ``@index``, which produces no
+RDF, is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +36,18 @@ from typing import Any
 from ..errors import MALFORMED_VALUE_ERROR, VCError
 from ..jcs import canonicalize as jcs_canonicalize
 from ..jcs import integer_as_double
-from .context import ActiveContext, TermDef, expand_iri, is_absolute_iri, is_language_tag
+from .budget import current_work_budget
+from .context import (
+    ALIAS_MARK,
+    CONTEXT_BUDGET,
+    ActiveContext,
+    TermDef,
+    begin_document,
+    end_document,
+    expand_iri,
+    is_absolute_iri,
+    is_language_tag,
+)
 
 Quad = tuple[str, str, str, str]
 """(subject, predicate, object, graph) as N-Quads terms; graph ``""`` is the default graph."""
@@ -120,6 +139,13 @@ def _fail(message: str) -> _Located:
     return _Located(MALFORMED_VALUE_ERROR, message)
 
 
+def _rewritten(what: str, written: str, expanded: str | None) -> str:
+    return (
+        f"{what} {written!r} is not the IRI it stands for ({expanded!r}): a signed document must "
+        "write IRIs in full (no compact IRIs or relative references)"
+    )
+
+
 def _json_path(path: list[str | int]) -> str:
     out = "$"
     for part in reversed(path):
@@ -186,7 +212,7 @@ class _Walker:
         if prop is None or prop == "@graph":
             raise _fail("free-floating scalar value would be dropped")
         if tdef is not None and tdef.has_context:
-            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key, trusted=not tdef.inline)
             tdef = ctx.terms.get(prop)
         return [self.scalar(ctx, tdef, element)]
 
@@ -195,11 +221,19 @@ class _Walker:
         ttype = tdef.type if tdef is not None else None
         if isinstance(value, str):
             if ttype == "@id":
-                return self.node_ref(expand_iri(ctx, value, document_relative=True), "@id value")
+                iri = expand_iri(ctx, value, document_relative=True)
+                if iri != value and value[:2] != "_:":
+                    raise _fail(_rewritten("@id value", value, iri))
+                return self.node_ref(iri, "@id value")
             if ttype == "@vocab":
-                return self.node_ref(
-                    expand_iri(ctx, value, vocab=True, document_relative=True), "@vocab value"
-                )
+                iri = expand_iri(ctx, value, vocab=True, document_relative=True)
+                if iri != value and value[:2] != "_:":
+                    if ":" in value:
+                        raise _fail(_rewritten("@vocab value", value, iri))
+                    problem = ctx.alias_problem(value, iri)
+                    if problem is not None:
+                        raise _fail(problem)
+                return self.node_ref(iri, "@vocab value")
         if ttype is not None and ttype not in ("@id", "@vocab", "@none"):
             return self.literal(value, ttype, None)
         if not isinstance(value, str):
@@ -322,7 +356,7 @@ class _Walker:
             if revert:
                 ctx = ctx.previous
         if tdef is not None and tdef.has_context:
-            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key, trusted=not tdef.inline)
         if "@context" in element:
             ctx = ctx.derive(element["@context"])
         type_ctx = ctx
@@ -342,7 +376,7 @@ class _Walker:
                 for name in sorted(n for n in names if isinstance(n, str)):
                     term = type_ctx.terms.get(name)
                     if term is not None and term.has_context:
-                        ctx = ctx.derive(term.context, propagate=False, key=term.ctx_key)
+                        ctx = ctx.derive(term.context, propagate=False, key=term.ctx_key, trusted=not term.inline)
             if ctx is not type_ctx:
                 entries = [
                     (k, e if e == "@type" else ctx.expand_key(k), v) for k, e, v in entries
@@ -353,6 +387,8 @@ class _Walker:
             if expanded is None:
                 raise _fail(f"property {key!r} is not defined by the context and would be dropped").with_path(key)
             if expanded[:1] == "@":
+                if expanded[:2] == ALIAS_MARK:
+                    raise _fail(expanded[2:]).with_path(key)
                 if expanded in keywords:
                     if expanded != "@type":
                         raise _fail(f"colliding keywords: {expanded}").with_path(key)
@@ -368,8 +404,12 @@ class _Walker:
                     f"property {key!r} does not expand to an absolute IRI ({expanded!r}) and would be dropped"
                 ).with_path(key)
             properties.append((key, expanded, value))
-        if "@index" in keywords and not isinstance(keywords["@index"], str):
-            raise _fail("invalid @index value: it must be a string").with_path("@index")
+        if "@index" in keywords:
+            # @index produces no RDF: the signature would not cover it.
+            where = next(k for k, e, _ in entries if e == "@index")
+            raise _fail(
+                "@index is not signed (it produces no RDF) and is refused in safe mode"
+            ).with_path(where)
         if "@value" in keywords:
             return self.value_object(ctx, type_ctx, prop, keywords, properties)
         if "@list" in keywords:
@@ -413,7 +453,9 @@ class _Walker:
             raw = keywords["@type"]
             if not isinstance(raw, str):
                 raise _fail("invalid typed value: @type must be a string")
-            datatype = expand_iri(type_ctx, raw, vocab=True, document_relative=True)
+            datatype = type_ctx.expand_type(raw)
+            if datatype is not None and datatype[:2] == ALIAS_MARK:
+                raise _fail(datatype[2:]).with_path("@type")
             if datatype is None or (datatype != "@json" and not is_absolute_iri(datatype)):
                 raise _fail(f"value @type {raw!r} is not an absolute IRI")
         if value is None and datatype != "@json":
@@ -460,7 +502,10 @@ class _Walker:
             if not isinstance(raw_id, str):
                 raise _fail("@id must be a string").with_path("@id")
             try:
-                subject = self.node_ref(ctx.expand_id(raw_id), "@id")
+                expanded_id = ctx.expand_id(raw_id)
+                if expanded_id != raw_id and raw_id[:2] != "_:":
+                    raise _fail(_rewritten("@id", raw_id, expanded_id))
+                subject = self.node_ref(expanded_id, "@id")
             except _Located as exc:
                 exc.path.append("@id")
                 raise
@@ -497,7 +542,9 @@ class _Walker:
             for name in types if isinstance(types, list) else [types]:
                 if not isinstance(name, str):
                     raise _fail("invalid type value: @type must be a string or an array of strings").with_path("@type")
-                iri = expand_iri(type_ctx, name, vocab=True, document_relative=True)
+                iri = type_ctx.expand_type(name)
+                if iri is not None and iri[:2] == ALIAS_MARK:
+                    raise _fail(iri[2:]).with_path("@type")
                 if iri is None or (iri[:2] != "_:" and not is_absolute_iri(iri)):
                     raise _fail(f"type {name!r} does not expand to an absolute IRI").with_path("@type")
                 emit((subject, RDF_TYPE, self.node_ref(iri, "@type"), graph))
@@ -547,7 +594,7 @@ class _Walker:
             return self.graph_items(ctx, key, tdef, value)
         if "@list" in container:
             if isinstance(value, dict):
-                probe = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key) if tdef.has_context else ctx
+                probe = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key, trusted=not tdef.inline) if tdef.has_context else ctx
                 if any(probe.expand_key(k) == "@list" for k in value):
                     return self.expand(ctx, key, tdef, value, graph)
             return [self.list_chain(ctx, key, tdef, value, graph)]
@@ -594,7 +641,7 @@ class _Walker:
         if ctx.previous is not None:
             ctx = ctx.previous
         if tdef.has_context:
-            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key)
+            ctx = ctx.derive(tdef.context, override_protected=True, key=tdef.ctx_key, trusted=not tdef.inline)
         if "@context" in item:
             ctx = ctx.derive(item["@context"])
         keys = {ctx.expand_key(k) for k in item if k != "@context"}
@@ -626,7 +673,24 @@ def tdef_for(ctx: ActiveContext, prop: str | None) -> TermDef | None:
 
 
 def document_to_rdf(document: Any, root: ActiveContext) -> list[Quad]:
-    """Convert a JSON-LD document to RDF quads under the root context ``root``."""
+    """Convert a JSON-LD document to RDF quads under the root context ``root``.
+
+    Context processing may clone or create at most ``CONTEXT_BUDGET`` term
+    definitions (fewer if the enclosing ``work_budget`` scope has less left,
+    which is charged what was used); past it, ``PROOF_TRANSFORMATION_ERROR``.
+    """
+    shared = current_work_budget()
+    units = CONTEXT_BUDGET if shared is None else min(CONTEXT_BUDGET, shared.available())
+    state, token = begin_document(units)
+    try:
+        return _walk_document(document, root)
+    finally:
+        end_document(token)
+        if shared is not None:
+            shared.charge(units - max(state.units, 0))
+
+
+def _walk_document(document: Any, root: ActiveContext) -> list[Quad]:
     walker = _Walker()
     try:
         if isinstance(document, list):
