@@ -230,7 +230,7 @@ class TermDef:
 
     __slots__ = (
         "iri", "prefix", "protected", "type", "language", "has_language", "direction",
-        "has_direction", "container", "context", "has_context", "ctx_key", "inline",
+        "has_direction", "container", "context", "has_context", "ctx_key", "inline", "shadow",
     )
 
     def __init__(self) -> None:
@@ -249,6 +249,9 @@ class TermDef:
         # Defined by a document-supplied context: its scoped context is
         # untrusted input and never memoised across documents.
         self.inline = False
+        # Why using this term would be an alias (set on terms a document's
+        # own context defines to mean what another name already means).
+        self.shadow: str | None = None
 
     def same_as(self, other: TermDef) -> bool:
         """Equal in everything but ``protected`` (the redefinition rule)."""
@@ -272,6 +275,7 @@ class ActiveContext:
     __slots__ = (
         "terms", "vocab", "base", "language", "direction", "previous", "loader",
         "_derived", "_keys", "_types", "_protected", "has_protected", "type_term", "tainted",
+        "trusted_vocab",
     )
 
     def __init__(self, loader: Any) -> None:
@@ -289,6 +293,8 @@ class ActiveContext:
         self.type_term: TermDef | None = None
         # Built from a document-supplied context: lives for one document only.
         self.tainted = False
+        # The @vocab in force before the first document-supplied context.
+        self.trusted_vocab: str | None = None
         self._derived: dict[Any, ActiveContext] = {}
         self._keys: dict[str, str | None] = {}
         self._types: dict[str, str | None] = {}
@@ -305,6 +311,7 @@ class ActiveContext:
         out.has_protected = self.has_protected
         out.type_term = self.type_term
         out.tainted = self.tainted
+        out.trusted_vocab = self.trusted_vocab
         return out
 
     def _remember(self, memo: dict[str, str | None], key: str, value: str | None) -> None:
@@ -339,6 +346,9 @@ class ActiveContext:
         """
         if expanded is None or name[:1] == "@":
             return None
+        tdef = self.terms.get(name)
+        if tdef is not None and tdef.shadow is not None and tdef.iri == expanded:
+            return tdef.shadow
         holders = self.protected_index().get(expanded)
         if holders is None or name in holders:
             return None
@@ -516,6 +526,8 @@ def process_context(
     _charge(len(active.terms) + 1)
     result = active._clone()
     if not trusted:
+        if not active.tainted:
+            result.trusted_vocab = active.vocab
         result.tainted = True
     if isinstance(local, dict) and "@propagate" in local:
         propagate = local["@propagate"]
@@ -529,9 +541,9 @@ def process_context(
             if not override_protected and result.has_protected:
                 raise ctx_error("invalid context nullification: the active context has protected terms")
             previous = result.previous
-            tainted = result.tainted
+            tainted, trusted_vocab = result.tainted, result.trusted_vocab
             result = ActiveContext(active.loader)
-            result.tainted = tainted
+            result.tainted, result.trusted_vocab = tainted, trusted_vocab
             if not propagate:
                 result.previous = previous
             continue
@@ -580,6 +592,7 @@ def _apply_definition(
     remote: tuple[str, ...],
     trusted: bool = True,
 ) -> None:
+    before = None if trusted else (dict(result.terms), {result.vocab, result.trusted_vocab} - {None})
     if "@version" in ctx and ctx["@version"] != 1.1:
         raise ctx_error(f"invalid @version value {ctx['@version']!r}")
     if "@import" in ctx:
@@ -630,6 +643,45 @@ def _apply_definition(
         if term in ("@base", "@direction", "@import", "@language", "@propagate", "@protected", "@version", "@vocab"):
             continue
         create_term(result, ctx, term, defined, protected=protected, override_protected=override_protected)
+    if before is not None:
+        _mark_shadows(result, ctx, *before)
+
+
+def _mark_shadows(
+    result: ActiveContext, ctx: dict[str, Any], before: dict[str, TermDef], vocabs: set[str | None]
+) -> None:
+    """Mark terms a document's context defines to mean what another name meant already.
+
+    ``alumniOf`` defined as the IRI the examples ``@vocab`` gives
+    ``droppedOutOf`` swaps two claims without changing the graph; so does a
+    second name for an existing term's IRI. Such terms are refused when used
+    (see :meth:`ActiveContext.alias_problem`); merely defining them is not.
+    """
+    owners: dict[str, list[str]] = {}
+    for name, prior in before.items():
+        if prior.iri is not None:
+            owners.setdefault(prior.iri, []).append(name)
+    for term in ctx:
+        tdef = result.terms.get(term)
+        if tdef is None or tdef is before.get(term) or tdef.iri is None or tdef.iri in KEYWORDS:
+            continue
+        iri = tdef.iri
+        others = [name for name in owners.get(iri, ()) if name != term]
+        if others:
+            tdef.shadow = (
+                f"{term!r} is defined by the document to mean {iri}, which {others[0]!r} already "
+                "means; a signed document must use that term"
+            )
+            continue
+        for vocab in vocabs:
+            if vocab and iri.startswith(vocab):
+                rest = iri[len(vocab) :]
+                if rest and rest != term and ":" not in rest and "/" not in rest and "#" not in rest:
+                    tdef.shadow = (
+                        f"{term!r} is defined by the document to mean {iri}, which the key "
+                        f"{rest!r} means through @vocab; a signed document must use that key"
+                    )
+                    break
 
 
 def create_term(
