@@ -346,11 +346,11 @@ class ActiveContext:
         """
         if expanded is None or name[:1] == "@":
             return None
-        tdef = self.terms.get(name)
-        if tdef is not None and tdef.shadow is not None and tdef.iri == expanded:
-            return tdef.shadow
         holders = self.protected_index().get(expanded)
         if holders is None or name in holders:
+            tdef = self.terms.get(name)
+            if tdef is not None and tdef.shadow is not None and tdef.iri == expanded:
+                return tdef.shadow
             return None
         which = " or ".join(repr(h) for h in sorted(holders))
         return (

@@ -139,6 +139,18 @@ def _fail(message: str) -> _Located:
     return _Located(MALFORMED_VALUE_ERROR, message)
 
 
+def _name_keyword(exc: _Located, entries: list[tuple[str, str | None, Any]]) -> None:
+    """Name the key as written (``type``) where a path segment says the keyword (``@type``)."""
+    if not exc.path:
+        return
+    last = exc.path[-1]
+    if isinstance(last, str) and last[:1] == "@":
+        for key, expanded, _ in entries:
+            if expanded == last:
+                exc.path[-1] = key
+                return
+
+
 def _rewritten(what: str, written: str, expanded: str | None) -> str:
     return (
         f"{what} {written!r} is not the IRI it stands for ({expanded!r}): a signed document must "
@@ -411,7 +423,11 @@ class _Walker:
                 "@index is not signed (it produces no RDF) and is refused in safe mode"
             ).with_path(where)
         if "@value" in keywords:
-            return self.value_object(ctx, type_ctx, prop, keywords, properties)
+            try:
+                return self.value_object(ctx, type_ctx, prop, keywords, properties)
+            except _Located as exc:
+                _name_keyword(exc, entries)
+                raise
         if "@list" in keywords:
             if properties or set(keywords) - {"@list", "@index"}:
                 raise _fail("a list object may only contain @list and @index")
@@ -430,7 +446,11 @@ class _Walker:
             except _Located as exc:
                 exc.path.append("@set")
                 raise
-        return self.node(ctx, type_ctx, prop, keywords, properties, graph)
+        try:
+            return self.node(ctx, type_ctx, prop, keywords, properties, graph)
+        except _Located as exc:
+            _name_keyword(exc, entries)
+            raise
 
     def value_object(
         self,
