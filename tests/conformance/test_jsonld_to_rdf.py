@@ -25,6 +25,10 @@ Our processor is a safe-mode subset, so every positive test is classified:
   ``http://example/bar``). Appended after signing, such a context swaps claims
   without changing the graph, so safe mode refuses the term where it is used
   (``MALFORMED_VALUE_ERROR``, "is defined by the document to mean");
+* ``OVERRIDDEN_BY_DOCUMENT``: a property-scoped context the document supplies
+  clears or redefines protected terms. JSON-LD 1.1 allows it; safe mode gives
+  that right only to contexts from the loader, since a forged document could
+  use it to rename what a verifier reads (``MALFORMED_VALUE_ERROR``, "protected");
 * ``DIRECTION_AS_I18N_DATATYPE``: the expected output is for ``rdfDirection``
   null, which drops ``@direction``; ours always writes it as an i18n datatype
   (``rdfDirection: "i18n-datatype"``, what the Data Integrity cryptosuites use),
@@ -131,6 +135,11 @@ ALIASED_BY_DOCUMENT: dict[str, str] = {
     "tc019": "nested scoped 'prop' means what the vocabulary-mapped key 'foo-prop' means",
     "tc021": "type-scoped 'prop' means what the vocabulary-mapped key 'typed' means",
     "tpr02": "scoped 'unprotected' means what the vocabulary-mapped key 'something-else' means",
+}
+
+OVERRIDDEN_BY_DOCUMENT: dict[str, str] = {
+    **dict.fromkeys("tpr14 tpr15 tpr16 tpr43".split(), "document's property-scoped null clears protected terms"),
+    "tpr40": "document's property-scoped context redefines a protected term",
 }
 
 NEEDS_DOCUMENT_BASE = frozenset(
@@ -242,6 +251,7 @@ def test_classification_is_consistent() -> None:
     groups = [
         set(REJECTED_FEATURES), set(EXPECTS_DROPPING), NEEDS_DOCUMENT_BASE, ABSOLUTIZED, set(KNOWN_BUGS),
         set(DIRECTION_AS_I18N_DATATYPE), set(WRITTEN_NOT_AS_SIGNED), set(ALIASED_BY_DOCUMENT),
+        set(OVERRIDDEN_BY_DOCUMENT),
     ]
     for index, group in enumerate(groups):
         assert group <= positive
@@ -265,6 +275,12 @@ def test_positive(test_id: str, entry: dict[str, Any]) -> None:
             to_rdf(document, loader=LOADER)
         assert caught.value.code == MALFORMED_VALUE_ERROR
         assert "is defined by the document to mean" in str(caught.value)
+        return
+    if test_id in OVERRIDDEN_BY_DOCUMENT:
+        with pytest.raises(VCError) as caught:
+            to_rdf(document, loader=LOADER)
+        assert caught.value.code == MALFORMED_VALUE_ERROR
+        assert "protected" in str(caught.value)
         return
     if test_id in REJECTED_FEATURES or test_id in EXPECTS_DROPPING or test_id in NEEDS_DOCUMENT_BASE:
         with pytest.raises(VCError) as caught:

@@ -419,3 +419,25 @@ def test_work_budget_bounds_a_credential_with_many_costly_proofs():
         result = verify_credential(cred, resolver=RESOLVER, checks=["proof"], now=NOW)
     assert statuses(result)["proof"] == ("failed", errors.PROOF_TRANSFORMATION_ERROR)
     assert budget.remaining <= 0
+
+
+def test_document_scoped_contexts_cannot_clear_or_redefine_protected_terms():
+    # A property-scoped context may override protected terms in JSON-LD 1.1;
+    # one the document supplies could use that to hide or rename what a
+    # verifier reads inside a claim (here: the degree node's id).
+    did, signer = new_signer()
+    cred = suites.add_proof(credential_for(did, credentialSubject={
+        "id": "did:example:alice", "degree": {"id": "urn:degree:1", "name": "BA"}}),
+        signer=signer, cryptosuite="eddsa-rdfc-2022")
+    assert verify_credential(cred, resolver=RESOLVER, now=NOW).verified
+    hide = with_context(cred, {"degree": {"@id": EX + "degree", "@context": {"id": None, "ident": "@id"}}})
+    hide["credentialSubject"]["degree"]["ident"] = hide["credentialSubject"]["degree"].pop("id")
+    assert_refused(hide, "protected term redefinition of 'id'")
+    clear = with_context(cred, {"degree": {"@id": EX + "degree", "@context": None}})
+    degree = clear["credentialSubject"]["degree"]
+    clear["credentialSubject"]["degree"] = {"@id": degree["id"], "https://schema.org/name": degree["name"]}
+    assert_refused(clear, "a document's own context may never clear them")
+    # A keyword alias shadowing an existing one is refused where used.
+    alias = with_context(cred, {"degree": {"@id": EX + "degree", "@context": {"ident": "@id"}}})
+    alias["credentialSubject"]["degree"]["ident"] = alias["credentialSubject"]["degree"].pop("id")
+    assert_refused(alias, "'ident' is an alias of the protected term 'id'")

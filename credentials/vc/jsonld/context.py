@@ -524,6 +524,11 @@ def process_context(
     defines are marked ``inline`` and the result is tainted.
     """
     _charge(len(active.terms) + 1)
+    if not trusted:
+        # A property-scoped context may override protected terms (JSON-LD 1.1),
+        # but not one the document supplies: it would let a forged document
+        # clear or redefine them where the signature cannot see the JSON.
+        override_protected = False
     result = active._clone()
     if not trusted:
         if not active.tainted:
@@ -539,7 +544,10 @@ def process_context(
     for item in items:
         if item is None:
             if not override_protected and result.has_protected:
-                raise ctx_error("invalid context nullification: the active context has protected terms")
+                raise ctx_error(
+                    "invalid context nullification: the active context has protected terms"
+                    + ("" if trusted else " (a document's own context may never clear them)")
+                )
             previous = result.previous
             tainted, trusted_vocab = result.tainted, result.trusted_vocab
             result = ActiveContext(active.loader)
@@ -663,7 +671,7 @@ def _mark_shadows(
             owners.setdefault(prior.iri, []).append(name)
     for term in ctx:
         tdef = result.terms.get(term)
-        if tdef is None or tdef is before.get(term) or tdef.iri is None or tdef.iri in KEYWORDS:
+        if tdef is None or tdef is before.get(term) or tdef.iri is None:
             continue
         iri = tdef.iri
         others = [name for name in owners.get(iri, ()) if name != term]
