@@ -15,14 +15,16 @@ the unverified header or anything outside the signature.
 from __future__ import annotations
 
 import base64
+import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from . import model
 from .documents import BUNDLED, DocumentLoader
+from .jsonld import current_work_budget, to_rdf, work_budget
 from .errors import (
     INVALID_VERIFICATION_METHOD,
     MALFORMED_VALUE_ERROR,
@@ -228,7 +230,11 @@ def _verify_json_proof(
         vm_url = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
         if not isinstance(vm_url, str):
             raise VCError(PROOF_VERIFICATION_ERROR, "the proof has no verificationMethod")
-        # Our own resolver enforces the verification relationship; didkit does the crypto.
+        # didkit's JSON-LD processor is not in safe mode: our own refuses aliases,
+        # dropped terms and the like, so that the JSON this pipeline reads says
+        # what the signed graph says. Our resolver enforces the verification
+        # relationship; didkit does the crypto.
+        to_rdf({key: value for key, value in document.items() if key != "proof"}, loader=loader)
         method = resolve_verification_method(vm_url, resolver, purpose=purpose)
         legacy.verify(
             document,
@@ -307,6 +313,28 @@ def _status_check(
     return Check("status", PASSED, None, "not revoked or suspended", {"outcome": "ok", "entries": entries})
 
 
+# JSON-LD/RDFC work units one verification may spend in all (a presentation and
+# every credential in it together): ~100 times an ordinary diploma, a fraction of
+# a second at worst, so a crafted input costs the verifier little.
+VERIFICATION_WORK_BUDGET = 200_000
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _budgeted(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fn`` inside one shared work budget, unless a caller already opened one."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if current_work_budget() is not None:
+            return fn(*args, **kwargs)
+        with work_budget(VERIFICATION_WORK_BUDGET):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@_budgeted
 def verify_credential(
     credential: Any,
     *,
@@ -461,6 +489,7 @@ def _embedded_credentials(presentation: Mapping[str, Any]) -> list[Any]:
     return out
 
 
+@_budgeted
 def verify_presentation(
     presentation: Any,
     *,

@@ -68,3 +68,20 @@ def test_legacy_proof_with_wrong_purpose_is_rejected():
     result = verify_credential(signed, resolver=Resolver(local={}), now=NOW)
     proof = next(c for c in result.checks if c.check == "proof")
     assert proof.status == "failed" and proof.code == errors.PROOF_VERIFICATION_ERROR
+
+
+def test_legacy_documents_go_through_the_safe_mode_processor_too():
+    """didkit's JSON-LD is not in safe mode: an alias appended after signing must not pass."""
+    key = PrivateKey.generate(KeyType.ED25519)
+    did = did_key_from_public_key(key.public_key)
+    vm = f"{did}#{did.split(':', 2)[2]}"
+    credential = {**v11_credential(did), "expirationDate": "2021-01-01T00:00:00Z"}
+    signed = legacy.issue(credential, key=key, verification_method=vm)
+    assert not verify_credential(signed, resolver=Resolver(local={}), now=NOW).verified  # expired
+    aliased = dict(signed)
+    aliased["@context"] = [*signed["@context"], {"exp2": "https://www.w3.org/2018/credentials#expirationDate"}]
+    aliased["exp2"] = aliased.pop("expirationDate")
+    result = verify_credential(aliased, resolver=Resolver(local={}), now=NOW)
+    proof = next(c for c in result.checks if c.check == "proof")
+    assert not result.verified
+    assert proof.status == "failed" and proof.code == errors.MALFORMED_VALUE_ERROR

@@ -58,7 +58,6 @@ AGREE: dict[str, dict[str, Any]] = {
     "empty-array": credential(empty=[]),
     "empty-set": credential(v={"@set": []}),
     "list-of-lists": credential(v={"@list": [[1, 2], ["a"]]}),
-    "index": credential(v={"@value": "x", "@index": "i"}),
     "vocab-relative-type": credential(type="relative/Type"),
     "mixed-types": credential(type=["A", "http://example.org/B"]),
     "compact-iri-undefined-prefix": credential(link={"@id": "foo:bar"}),
@@ -174,6 +173,14 @@ BOTH_REFUSE: dict[str, dict[str, Any]] = {
 }
 BOTH_REFUSE["relative-credential-id"] = {**credential(), "id": "relative"}
 
+# Only ours refuses: JSON whose keys or IRIs say something other than the signed
+# graph does (an explicit @index is not in the RDF at all, so it could be added
+# after signing). jsonld.js canonicalizes them; a credential needs neither.
+ONLY_WE_REFUSE: dict[str, dict[str, Any]] = {
+    "index": credential(v={"@value": "x", "@index": "i"}),
+}
+CORPUS_ONLY_WE_REFUSE = {"edge_compact_iris.json", "edge_node_context.json", "embedded_base.json"}
+
 
 def _line(value: str) -> str:
     return f"<did:example:subject> <{EX}v> {value} ."
@@ -278,6 +285,7 @@ def theirs() -> dict[str, dict[str, Any]]:
     documents = {
         **{f"agree/{k}": v for k, v in AGREE.items()},
         **{f"refuse/{k}": v for k, v in BOTH_REFUSE.items()},
+        **{f"only-we-refuse/{k}": v for k, v in ONLY_WE_REFUSE.items()},
         **{f"spec/{k}": v[0] for k, v in SPEC_DIVERGENCES.items()},
         **{f"corpus/{path.name}": load_json(path) for path in CORPUS},
     }
@@ -358,11 +366,27 @@ def test_large_number_written_by_javascript_verifies_here(theirs):
     [
         path.name
         for path in CORPUS
-        if path.name != "symmetric_blank_nodes.json"
+        if path.name != "symmetric_blank_nodes.json" and path.name not in CORPUS_ONLY_WE_REFUSE
     ],
 )
 def test_core_jsonld_corpus_canonicalizes_the_same(theirs, name):
     assert to_nquads(load_json(FIXTURES / "jsonld_corpus" / name)) == peer.ok(theirs[f"corpus/{name}"])["nquads"]
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_ONLY_WE_REFUSE))
+def test_corpus_documents_only_we_refuse(theirs, name):
+    assert peer.ok(theirs[f"corpus/{name}"])["nquads"]
+    with pytest.raises(VCError) as caught:
+        to_nquads(load_json(FIXTURES / "jsonld_corpus" / name))
+    assert caught.value.code == MALFORMED_VALUE_ERROR
+
+
+@pytest.mark.parametrize("name", list(ONLY_WE_REFUSE))
+def test_documents_only_we_refuse(theirs, name):
+    assert peer.ok(theirs[f"only-we-refuse/{name}"])["nquads"]
+    with pytest.raises(VCError) as caught:
+        to_nquads(ONLY_WE_REFUSE[name])
+    assert caught.value.code == MALFORMED_VALUE_ERROR
 
 
 def test_symmetric_blank_nodes_are_refused_there_and_canonicalized_here(theirs):
