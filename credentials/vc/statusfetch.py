@@ -25,13 +25,12 @@ import copy
 import re
 import socket
 import ssl
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from identity.did.web import GuardedFetchError, GuardedHTTPS
+from identity.expiring import ExpiringCache
 
 from .errors import STATUS_RETRIEVAL_ERROR, VCError
 from .jsonutil import loads
@@ -170,16 +169,13 @@ class RemoteStatusLists(Mapping[str, Any]):
         local: Mapping[str, Any] | None = None,
     ) -> None:
         """Wrap ``fetcher``; see the class docstring."""
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
         self._fetcher = fetcher
         self._ttl = ttl
         self._negative_ttl = negative_ttl
-        self._max_entries = max_entries
-        self._clock = clock
         self._local: Mapping[str, Any] = local if local is not None else {}
-        self._entries: OrderedDict[str, tuple[float, dict[str, Any] | str | VCError]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: ExpiringCache[dict[str, Any] | str | VCError] = ExpiringCache(
+            max_entries=max_entries, clock=clock
+        )
 
     def __getitem__(self, url: str) -> Any:
         """The list credential for ``url``; raises ``VCError(STATUS_RETRIEVAL_ERROR)`` if it cannot be had."""
@@ -187,23 +183,19 @@ class RemoteStatusLists(Mapping[str, Any]):
             raise KeyError(url)
         if url in self._local:
             return self._local[url]
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(url)
-        if entry is not None and entry[0] > now:
-            return self._answer(entry[1])
+        cached = self._cache.get(url)
+        if cached is not None:
+            return self._answer(cached)
         try:
             value = self._fetcher.fetch(url)
         except VCError as exc:
             # Whatever the fetcher called it, for the status check it is a list
             # that could not be retrieved.
             error = exc if exc.code == STATUS_RETRIEVAL_ERROR else VCError(STATUS_RETRIEVAL_ERROR, exc.message)
-            self._store(url, now + self._negative_ttl, error)
+            self._cache.put(url, error, ttl=self._negative_ttl)
             raise VCError(error.code, error.message) from None
         hint = _list_ttl_seconds(value)
-        stay = self._ttl if hint is None else min(self._ttl, hint)
-        if stay > 0:
-            self._store(url, now + stay, value)
+        self._cache.put(url, value, ttl=self._ttl if hint is None else min(self._ttl, hint))
         return self._answer(value)
 
     def get(self, url: str, default: Any = None) -> Any:
@@ -234,16 +226,10 @@ class RemoteStatusLists(Mapping[str, Any]):
 
     def clear(self) -> None:
         """Forget every fetched list and failure (``local`` is untouched)."""
-        with self._lock:
-            self._entries.clear()
+        self._cache.clear()
 
     def _fresh(self) -> list[str]:
-        now = self._clock()
-        with self._lock:
-            return [
-                url for url, (expires, value) in self._entries.items()
-                if expires > now and not isinstance(value, VCError)
-            ]
+        return [url for url, value in self._cache.fresh() if not isinstance(value, VCError)]
 
     @staticmethod
     def _answer(value: dict[str, Any] | str | VCError) -> dict[str, Any] | str:
@@ -251,10 +237,3 @@ class RemoteStatusLists(Mapping[str, Any]):
             raise VCError(value.code, value.message)
         # A caller that edits what it was given must not edit the cache.
         return copy.deepcopy(value) if isinstance(value, dict) else value
-
-    def _store(self, url: str, expires: float, value: dict[str, Any] | str | VCError) -> None:
-        with self._lock:
-            self._entries[url] = (expires, value)
-            self._entries.move_to_end(url)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)

@@ -10,9 +10,7 @@ for the key behind a DID URL *for a purpose*, and gets either a
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +27,7 @@ from identity.errors import (
     INVALID_VERIFICATION_METHOD,
     VCError,
 )
+from identity.expiring import ExpiringCache
 from identity.keys import InvalidKeyError, KeyType, PublicKey
 
 from .jwk import DidJwkResolver
@@ -128,35 +127,23 @@ class CachedResolver:
         self._inner = inner
         self._ttl = ttl
         self._negative_ttl = negative_ttl
-        self._max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[str, tuple[float, dict[str, Any] | VCError]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: ExpiringCache[dict[str, Any] | VCError] = ExpiringCache(max_entries=max_entries, clock=clock)
 
     def resolve(self, did: str) -> dict[str, Any]:
         """The cached answer for ``did`` while fresh, else the inner resolver's."""
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.get(did)
-        if entry is not None and entry[0] > now:
-            if isinstance(entry[1], VCError):
-                raise VCError(entry[1].code, entry[1].message)
-            return entry[1]
+        cached = self._cache.get(did)
+        if isinstance(cached, VCError):
+            raise VCError(cached.code, cached.message)
+        if cached is not None:
+            return cached
         try:
             document = self._inner.resolve(did)
         except VCError as exc:
             if exc.code in self._NEGATIVE:
-                self._store(did, now + self._negative_ttl, exc)
+                self._cache.put(did, exc, ttl=self._negative_ttl)
             raise
-        self._store(did, now + self._ttl, document)
+        self._cache.put(did, document, ttl=self._ttl)
         return document
-
-    def _store(self, did: str, expires: float, value: dict[str, Any] | VCError) -> None:
-        with self._lock:
-            self._entries[did] = (expires, value)
-            self._entries.move_to_end(did)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
 
 
 # Methods whose documents are computed from the DID itself: a local entry can

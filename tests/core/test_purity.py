@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["identity/errors.py", "identity/jsonutil.py", "identity/keys.py", "identity/did", "credentials/vc", "anchoring/merkle.py"]
+PURE = ["identity/errors.py", "identity/jsonutil.py", "identity/expiring.py", "identity/keys.py", "identity/did", "credentials/vc", "anchoring/merkle.py"]
 FORBIDDEN = {"django", "rest_framework", "celery", "psycopg", "kombu"}
 
 
