@@ -135,10 +135,11 @@ def _loader(contexts: Sequence[str]) -> Any:
 def _status_lists(paths: Sequence[str], *, online: bool = False) -> Mapping[str, Any]:
     # --online: a list not given as a file is fetched (guarded HTTPS, cached for
     # the run), and one that cannot be fetched fails the status check.
+    from .verify import _b64url_json, parse_input
+
     lists: dict[str, Any] = {}
     for path in paths:
         text = _read_text(path, sys.stdin).strip()
-        from .verify import parse_input, _b64url_json
 
         kind, parsed = parse_input(text)
         doc = _b64url_json(parsed.split(".")[1]) if kind == "jwt" else parsed

@@ -293,7 +293,7 @@ def _status_check(
         )
     except VCError as exc:
         return _failed("status", exc)
-    entries = [r.as_dict() if hasattr(r, "as_dict") else dict(vars(r)) for r in results]
+    entries = [r.as_dict() for r in results]
     outcomes = [r.status for r in results]
     for r in results:
         if r.status in ("revoked", "suspended"):
