@@ -1,0 +1,23 @@
+"""The CredentialAnchor contract: its Solidity source and the committed compiled artifact."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "CredentialAnchor.sol"
+ARTIFACT = HERE / "CredentialAnchor.json"
+
+
+@cache
+def artifact() -> dict[str, Any]:
+    """The committed artifact: ``abi``, ``bytecode``, ``deployedBytecode``, compiler settings."""
+    return json.loads(ARTIFACT.read_text(encoding="utf-8"))
+
+
+def abi() -> list[dict[str, Any]]:
+    """The contract ABI."""
+    return artifact()["abi"]
