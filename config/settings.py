@@ -24,8 +24,8 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 
 
-def _local_secret_key(path: Path) -> str:
-    """Read, or create once, the development secret key kept outside the repository."""
+def _local_secret_key(path: Path, *, nbytes: int = 64) -> str:
+    """Read, or create once, a development secret kept outside the repository."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: two processes starting together (xdist, runserver's reloader)
@@ -35,7 +35,7 @@ def _local_secret_key(path: Path) -> str:
         pass
     else:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(64))
+            handle.write(secrets.token_urlsafe(nbytes))
     key = path.read_text(encoding="ascii").strip()
     if not key:
         raise ImproperlyConfigured(f"{path} is empty; delete it to generate a new key")
@@ -51,6 +51,20 @@ if SECRET_KEY is None:
         )
     SECRET_KEY = _local_secret_key(VAR_DIR / "secret_key")
 
+# Master key-encryption key for organisations' private keys (identity.signing).
+# Development (DEBUG) creates one under var/ like the secret key; production must
+# set LIANZHENG_MASTER_KEY or LIANZHENG_MASTER_KEY_FILE (32 bytes, hex or base64url).
+LIANZHENG_MASTER_KEY = env_secret("LIANZHENG_MASTER_KEY")
+if LIANZHENG_MASTER_KEY is None and DEBUG:
+    LIANZHENG_MASTER_KEY = _local_secret_key(VAR_DIR / "master_key", nbytes=32)
+LIANZHENG_KEY_STORE = env_str("LIANZHENG_KEY_STORE", "identity.signing.SealedDatabaseKeyStore")
+
+# The platform's public origin: organisations' did:web DIDs, status list URLs,
+# verification links in QR codes and claim links are built from it.
+PUBLIC_URL = (env_str("PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else None) or "").rstrip("/")
+if not PUBLIC_URL:
+    raise ImproperlyConfigured("PUBLIC_URL (e.g. https://credentials.example.edu.cn) must be set when DEBUG is off")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -65,6 +79,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "identity",
     "credentials",
     "wallets",
@@ -85,7 +103,44 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Accounts (django-allauth): email and password; TOTP (and recovery codes) as
+# second factor. Organisation staff must have TOTP before the portal lets them
+# in, unless STAFF_MFA_REQUIRED is turned off (make run's demo does, and says so).
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "optional")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+LOGIN_REDIRECT_URL = "/portal/"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Lianzheng"
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
+
+# Email: the console backend in development, SMTP from the environment otherwise.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lianzheng <no-reply@localhost>")
+
+# Claim links sent to holders expire after this many days (they can be re-sent).
+CLAIM_LINK_DAYS = env_int("CLAIM_LINK_DAYS", 30, minimum=1)
+# Batch uploads: largest CSV accepted and most rows in one batch.
+BATCH_MAX_BYTES = env_int("BATCH_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+BATCH_MAX_ROWS = env_int("BATCH_MAX_ROWS", 50000, minimum=1)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -197,6 +252,7 @@ REST_FRAMEWORK = {
         "credentials.api.parsers.StrictJSONLDParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "credentials.problems.api_exception_handler",
@@ -211,6 +267,15 @@ REST_FRAMEWORK = {
     # proxies; production sits behind one (see SECURE_PROXY_SSL_HEADER). With 0
     # only REMOTE_ADDR counts, so a client cannot pick its own address.
     "NUM_PROXIES": env_int("NUM_PROXIES", 1 if _PRODUCTION else 0, minimum=0),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Lianzheng issuer API",
+    "DESCRIPTION": "Issue Open Badges 3.0 diplomas as W3C Verifiable Credentials, one or in batches; VC-API.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The interactive docs load their assets from /static/ (drf-spectacular-sidecar is
+    # not used): the CSP allows no third-party origins.
 }
 
 # Celery. Without CELERY_BROKER_URL a filesystem broker under var/ lets a real

@@ -14,6 +14,18 @@ from credentials.vc.errors import PARSING_ERROR
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def body_limit(path: str) -> int:
+    """The largest body accepted for ``path``: the batch-upload endpoints take
+    ``BATCH_MAX_BYTES``, everything else ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+    if any(path.startswith(prefix) and path.rstrip("/").endswith(suffix) for prefix, suffix in _UPLOAD_PATHS):
+        return max(int(settings.BATCH_MAX_BYTES), int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+
+# (prefix, suffix) pairs of the paths that take CSV uploads or batch JSON.
+_UPLOAD_PATHS = (("/api/v1/batches", "/api/v1/batches"), ("/portal/", "/batches/new"))
+
+
 class BodySizeLimitMiddleware:
     """Answer 413 problem+json when a body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
 
@@ -42,7 +54,7 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
     def _limit_body(self, request: HttpRequest) -> HttpResponse | None:
-        limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit(request.path)
         raw_length = request.META.get("CONTENT_LENGTH", "")
         if raw_length == "":
             if isinstance(request, ASGIRequest):
@@ -137,7 +149,7 @@ class ASGIBodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit: int = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = body_limit(scope.get("path", ""))
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
             await self._refuse(scope, send, limit)

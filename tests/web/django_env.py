@@ -16,6 +16,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # A throwaway key per run: DEBUG is off in tests, as in production, so the
 # settings require one.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+# A throwaway master key for organisations' sealed private keys.
+os.environ.setdefault("LIANZHENG_MASTER_KEY", secrets.token_hex(32))
+# The test client's host: hosted DIDs are did:web:testserver:orgs:<slug>.
+os.environ.setdefault("PUBLIC_URL", "http://testserver")
+# Organisation staff need TOTP in production; tests that check it turn it back on.
+os.environ.setdefault("STAFF_MFA_REQUIRED", "0")
 # The test client speaks plain HTTP; every other HTTPS protection stays on.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 # The suites post far more than a client would in a minute; the throttle itself
