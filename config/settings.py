@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -274,8 +275,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Issue Open Badges 3.0 diplomas as W3C Verifiable Credentials, one or in batches; VC-API.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The interactive docs load their assets from /static/ (drf-spectacular-sidecar is
-    # not used): the CSP allows no third-party origins.
+    # The interactive docs load Swagger UI from /static/ (drf-spectacular-sidecar):
+    # the CSP allows no third-party origins.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery. Without CELERY_BROKER_URL a filesystem broker under var/ lets a real
@@ -348,3 +352,40 @@ LOGGING = {
         "celery": {"level": "INFO"},
     },
 }
+
+# --- Anchoring ---
+# ANCHOR_CHAINS: a JSON list of chains (name, rpc_url, chain_id, contract,
+# signer_key_file, finality "finalized" or a number of confirmations; see
+# anchoring/chains/__init__.py), inline or in the file ANCHOR_CHAINS_FILE. With
+# none configured, leaves wait unsealed and nothing fails.
+import json as _json  # noqa: E402
+
+from anchoring.chains import ChainConfig as _ChainConfig, ChainConfigError as _ChainConfigError  # noqa: E402
+
+_anchor_chains_raw = env_str("ANCHOR_CHAINS")
+_anchor_chains_file = env_str("ANCHOR_CHAINS_FILE")
+if _anchor_chains_raw and _anchor_chains_file:
+    raise ImproperlyConfigured("set ANCHOR_CHAINS or ANCHOR_CHAINS_FILE, not both")
+if _anchor_chains_file:
+    try:
+        _anchor_chains_raw = Path(_anchor_chains_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"ANCHOR_CHAINS_FILE: cannot read {_anchor_chains_file}: {exc.strerror}") from None
+try:
+    ANCHOR_CHAINS = _json.loads(_anchor_chains_raw) if _anchor_chains_raw else []
+    if not isinstance(ANCHOR_CHAINS, list):
+        raise ValueError("a JSON list")
+    _names = [_ChainConfig.from_dict(entry).name for entry in ANCHOR_CHAINS]
+    if len(set(_names)) != len(_names):
+        raise ValueError("chain names must differ")
+except (ValueError, TypeError, _ChainConfigError) as exc:
+    raise ImproperlyConfigured(f"ANCHOR_CHAINS: {exc}") from None
+ANCHOR_BATCH_MAX_LEAVES = env_int("ANCHOR_BATCH_MAX_LEAVES", 10000, minimum=1)
+ANCHOR_BATCH_SECONDS = env_int("ANCHOR_BATCH_SECONDS", 60, minimum=0)
+ANCHOR_TICK_SECONDS = env_int("ANCHOR_TICK_SECONDS", 5, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "anchoring-seal": {"task": "anchoring.seal", "schedule": float(ANCHOR_TICK_SECONDS)},
+    "anchoring-tick": {"task": "anchoring.tick", "schedule": float(ANCHOR_TICK_SECONDS)},
+}
+# --- end Anchoring ---

@@ -16,8 +16,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("credentials.api.urls")),
     path("", include("identity.api.urls")),
-    path("", include("identity.urls")),
-    path("", include("credentials.urls")),
+    path("accounts/", include("allauth.urls")),
+    # The registrar portal (login required): organisations' own pages.
+    path("portal/", include(("credentials.urls", "portal"))),
+    # Public pages: DID documents, status lists, verification pages, claim links.
+    path("", include("identity.public_urls")),
+    path("", include("credentials.public_urls")),
+    # The issuer API (DRF) with its OpenAPI schema and docs.
+    path("", include("credentials.api.issuer_urls")),
 ]
 
 handler400 = "config.views.handler400"

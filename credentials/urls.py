@@ -1,3 +1,9 @@
-"""Portal routes (none yet)."""
+"""Registrar portal routes (mounted at /portal/, namespace "portal")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from credentials import views
+
+urlpatterns = [
+    path("", views.portal_home, name="home"),
+]

@@ -1,0 +1,3 @@
+"""Public credential routes: verification pages, status lists, claim links."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Public identity routes: organisations' DID documents and logos."""
+
+urlpatterns: list = []
