@@ -1,3 +1,3 @@
-"""Portal routes (none yet)."""
+"""Organisation settings pages of the portal: members, keys, API keys, audit log."""
 
 urlpatterns: list = []

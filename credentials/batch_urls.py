@@ -1,0 +1,3 @@
+"""Portal routes (filled in by their owner)."""
+
+urlpatterns: list = []
