@@ -103,6 +103,21 @@ class IssueError(Exception):
         self.errors = errors or []
 
 
+# The same canonicalisation with the other key family: a template names a suite, and
+# a key rotation from Ed25519 to P-256 (or back) keeps its canonicalisation.
+_SUITE_FOR_KEY = {
+    ("eddsa-rdfc-2022", "P-256"): "ecdsa-rdfc-2019",
+    ("eddsa-jcs-2022", "P-256"): "ecdsa-jcs-2019",
+    ("ecdsa-rdfc-2019", "Ed25519"): "eddsa-rdfc-2022",
+    ("ecdsa-jcs-2019", "Ed25519"): "eddsa-jcs-2022",
+}
+
+
+def suite_for_key(suite: str, key_type: str) -> str:
+    """The cryptosuite to sign with: ``suite``, or its twin for the signer's key type."""
+    return _SUITE_FOR_KEY.get((suite, key_type), suite)
+
+
 def new_public_id() -> str:
     """An opaque identifier with 128 random bits (22 characters, URL-safe)."""
     return secrets.token_urlsafe(16)
@@ -253,6 +268,7 @@ def credentials_issue(
         created: dict[str, Credential] = {}
         if fresh:
             signer = organisation_signer(organisation)
+            suite = suite_for_key(template.suite, signer.key_type.value)
             issuer = _issuer_of(organisation)
             achievement = _achievement_of(template)
             revocation = status_indexes_allocate(organisation=organisation, purpose="revocation", count=len(fresh))
@@ -269,7 +285,7 @@ def credentials_issue(
                     valid_from=valid_from,
                     status_entries=[_status_entry(rev_list, rev_index), _status_entry(sus_list, sus_index)],
                 )
-                signed = add_proof(document, signer=signer, cryptosuite=template.suite, created=valid_from)
+                signed = add_proof(document, signer=signer, cryptosuite=suite, created=valid_from)
                 credential = Credential(
                     public_id=new_public_id(),
                     organisation=organisation,
@@ -417,7 +433,7 @@ def status_list_document(*, status_list: StatusList) -> dict[str, Any]:
             ttl=300_000,
         )
         signer = organisation_signer(locked.organisation)
-        signed = add_proof(unsigned, signer=signer, cryptosuite="eddsa-rdfc-2022" if signer.key_type.value == "Ed25519" else "ecdsa-rdfc-2019")
+        signed = add_proof(unsigned, signer=signer, cryptosuite=suite_for_key("eddsa-rdfc-2022", signer.key_type.value))
         locked.document = signed
         locked.document_version = locked.version
         locked.save(update_fields=["document", "document_version"])
