@@ -14,9 +14,22 @@ PORT ?= 8000
 # pytest-xdist workers for each test run (the CI machine has 2 cores).
 JOBS ?= 2
 
-.PHONY: run test test-core test-web bench lint install clean
+.PHONY: run test test-core test-web bench lint install system-deps clean
 
-install: $(STAMP) $(NPM_STAMP)
+# Debian packages the project needs beyond Python and npm: the CJK font the PDF
+# diplomas embed (fonts-wqy-microhei) and the browser the browser tests drive
+# (chromium). Installed once, with apt-get (sudo when not root), only if missing.
+SYSTEM_PACKAGES ?= fonts-wqy-microhei chromium
+
+install: system-deps $(STAMP) $(NPM_STAMP)
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +64,10 @@ PURE_TESTS := tests/core tests/conformance tests/interop
 
 test: test-core test-web
 
-test-core: $(STAMP) $(NPM_STAMP)
+test-core: system-deps $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest -p no:django -n $(JOBS) $(PURE_TESTS)
 
-test-web: $(STAMP)
+test-web: system-deps $(STAMP) $(NPM_STAMP)
 	$(PY) -m pytest -p tests.web.django_env -n $(JOBS) tests $(addprefix --ignore=,$(PURE_TESTS))
 
 bench: $(STAMP)

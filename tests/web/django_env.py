@@ -28,3 +28,14 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 # is tested with low rates patched in (tests/web/test_throttling.py).
 os.environ.setdefault("VERIFY_RATE", "100000/minute")
 os.environ.setdefault("RESOLVE_RATE", "100000/minute")
+
+# Tests that start real Celery workers must not share a queue with another xdist
+# process's workers (they would take each other's tasks against the wrong test
+# database): each xdist worker gets its own Redis database number.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+_broker = os.environ.get("CELERY_BROKER_URL", "")
+if _xdist.startswith("gw") and _xdist[2:].isdigit() and _broker.startswith("redis://"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(_broker)
+    os.environ["CELERY_BROKER_URL"] = urlunsplit(_parts._replace(path=f"/{10 + int(_xdist[2:])}"))
