@@ -44,17 +44,11 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
-run: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --no-input
-	@echo
-	@echo "Lianzheng is running at http://$(HOST):$(PORT)/"
-	@echo "  home page          http://$(HOST):$(PORT)/"
-	@echo "  verify credential  POST http://$(HOST):$(PORT)/credentials/verify"
-	@echo "  verify presentation POST http://$(HOST):$(PORT)/presentations/verify"
-	@echo "  resolve a DID      http://$(HOST):$(PORT)/1.0/identifiers/did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
-	@echo "  admin              http://$(HOST):$(PORT)/admin/"
-	@echo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+# Everything on one machine: migrate, seed the demo, a local anvil chain with the
+# contract deployed, a Celery worker with beat, and the web server (scripts/devserver.py
+# prints the URLs and the demo logins; Ctrl-C stops it all).
+run: install
+	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/devserver.py
 
 # The pure core first, without Django settings: its unit tests, the W3C conformance
 # suites (RDFC-1.0, JSON-LD toRdf) and the interop tests against independent

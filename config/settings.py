@@ -181,6 +181,13 @@ except ValueError as exc:
     # The message of dj-database-url does not contain the URL (and its password).
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 del DATABASE_URL
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # make run's web server and worker share the file: WAL lets readers go on
+    # while the worker writes, IMMEDIATE transactions queue writers instead of
+    # failing with "database is locked" on lock upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "transaction_mode": "IMMEDIATE", "timeout": 30}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
