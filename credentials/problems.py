@@ -190,3 +190,23 @@ def problem_404(request: HttpRequest) -> HttpResponse:
 def problem_500(request: HttpRequest) -> HttpResponse:
     """The 500 body for an API path; the details stay in the server log."""
     return problem_response(500, INTERNAL_ERROR, "the server failed to process the request")
+
+
+# Platform codes (issuer API): not VC processing errors and more than an HTTP
+# status says, so each has its own type URI in the platform's namespace.
+INVALID_STATUS_CHANGE = "INVALID_STATUS_CHANGE"
+TEMPLATE_INACTIVE = "TEMPLATE_INACTIVE"
+DUPLICATE_ROW = "DUPLICATE_ROW"
+BATCH_HAS_ERRORS = "BATCH_HAS_ERRORS"
+PLATFORM_TITLES: dict[str, str] = {
+    INVALID_STATUS_CHANGE: "The credential's status does not allow this change",
+    TEMPLATE_INACTIVE: "The template is not active",
+    DUPLICATE_ROW: "A student number appears twice",
+    BATCH_HAS_ERRORS: "The batch has errors",
+}
+
+
+def platform_problem(code: str, detail: str, *, status: int = 400, **extra: Any) -> VCProblem:
+    """A :class:`VCProblem` for a platform code, typed ``urn:lianzheng:problem:<code>``."""
+    typed = {"type": f"urn:lianzheng:problem:{code.lower().replace('_', '-')}", "title": PLATFORM_TITLES.get(code, code)}
+    return VCProblem(code, detail, status=status, extra={**typed, **extra})
