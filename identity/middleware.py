@@ -2,16 +2,76 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from identity.models import Membership
+
+# The guarded parts of the site. Everything else (the MFA pages themselves,
+# logout, password change, static files, public pages) stays reachable, so an
+# unenrolled member can always get to the enrolment page or leave.
+_GUARDED_PREFIXES = ("/portal/", "/api/")
+
+
+def staff_needs_totp(user: object) -> bool:
+    """Whether ``user`` belongs to an organisation but has not enrolled a TOTP authenticator."""
+    from allauth.mfa.models import Authenticator
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not Membership.objects.filter(user_id=user.pk).exists():  # type: ignore[attr-defined]
+        return False
+    return not Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()  # type: ignore[attr-defined]
 
 
 class StaffMFAMiddleware:
-    """Placeholder: replaced by the accounts work (staff must enrol TOTP before using the portal)."""
+    """Organisation staff must enrol TOTP before they use the portal or the API with their session.
+
+    A portal page redirects to allauth's TOTP activation page with a message; an
+    API call with a session cookie gets a 403 problem (a script polling the API
+    cannot follow a redirect to an HTML form). API keys are not sessions: the
+    request's user is anonymous here, so key-authenticated calls are not affected.
+    The setting is read per request so that tests can switch it.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.STAFF_MFA_REQUIRED
+            and request.path.startswith(_GUARDED_PREFIXES)
+            and staff_needs_totp(getattr(request, "user", None))
+        ):
+            return self._refuse(request)
         return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse:
+        enrol = reverse("mfa_activate_totp")
+        if request.path.startswith("/api/"):
+            # The same RFC 9457 shape as credentials.problems (identity may not import credentials).
+            body = {
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+                "detail": "organisation staff must set up two-factor authentication (TOTP) first",
+                "code": "PERMISSION_DENIED",
+                "enrol": enrol,
+            }
+            return HttpResponse(json.dumps(body), status=403, content_type="application/problem+json")
+        text = _(
+            "Organisation staff must set up two-factor authentication before using the portal. "
+            "Scan the code with an authenticator app and enter the code it shows."
+        )
+        storage = messages.get_messages(request)
+        queued = any(message.message == text for message in storage)
+        storage.used = False  # looking must not consume them
+        if not queued:  # one notice however many portal pages bounced here
+            messages.warning(request, text)
+        return HttpResponseRedirect(enrol)
