@@ -138,18 +138,19 @@ def digest(i: int) -> bytes:
 
 @dataclass
 class Workers:
-    """Real ``celery worker`` processes on the test database and this run's queue."""
+    """Real ``celery worker`` processes on the test database (output in workers.log)."""
 
     env: dict[str, str]
+    log: Any = None
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start(self, concurrency: int = 1, **extra_env: str) -> subprocess.Popen[bytes]:
         env = {**self.env, **extra_env}
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "WARNING", "-P", "prefork",
-             "-c", str(concurrency), "-Q", env["ANCHOR_TEST_QUEUE"], "--without-gossip", "--without-mingle",
+             "-c", str(concurrency), "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", f"w{len(self.procs)}-{secrets.token_hex(3)}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            cwd=ROOT, env=env, stdout=self.log, stderr=self.log, start_new_session=True,
         )
         self.procs.append(proc)
         return proc
@@ -170,24 +171,28 @@ class Workers:
 
 
 @pytest.fixture
-def workers(transactional_db: Any, chain: Chain, settings: Any) -> Iterator[Workers]:
+def workers(transactional_db: Any, chain: Chain, settings: Any, tmp_path: Path) -> Iterator[Workers]:
     from django.db import connection
 
     from config.celery import app
 
-    queue = f"anchor-test-{secrets.token_hex(4)}"
+    # The broker's Redis db is this suite's own (CELERY_BROKER_URL): the default
+    # queue is emptied before and after, so no stale task reaches a worker.
+    queue = app.conf.task_default_queue
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "ANCHOR_CHAINS": json.dumps(settings.ANCHOR_CHAINS),
-           "ANCHOR_BATCH_MAX_LEAVES": "50", "ANCHOR_BATCH_SECONDS": "0", "ANCHOR_TEST_QUEUE": queue,
+           "ANCHOR_BATCH_MAX_LEAVES": "50", "ANCHOR_BATCH_SECONDS": "0",
            "CONN_MAX_AGE": "0"}
     env.pop("ANCHOR_CHAINS_FILE", None)
-    old_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    w = Workers(env)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
+    log = open(tmp_path / "workers.log", "wb")  # noqa: SIM115
+    w = Workers(env, log)
     yield w
     w.stop_all()
-    app.conf.task_default_queue = old_queue
+    log.close()
+    print((tmp_path / "workers.log").read_text(errors="replace")[-4000:])
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
 
