@@ -457,6 +457,8 @@ def batch_run(*, batch_id: int, notify: bool = True) -> None:
         if not _claim(batch_id, now):
             return
         batch = Batch.objects.select_related("template", "template__organisation", "organisation").get(pk=batch_id)
+        done = batch.issued_rows + batch.skipped_rows
+        logger.info("batch %s: %s at row %d of %d", batch.public_id, "resuming" if done else "issuing", done, batch.valid_rows)
         actor = Actor(user=batch.created_by, label=batch.created_by_label or "system")
         size = chunk_rows()
         try:
