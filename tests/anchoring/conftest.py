@@ -207,3 +207,12 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, every: floa
             return
         time.sleep(every)
     raise AssertionError("timed out")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any) -> None:
+    # As in tests/web: the manifest storage needs collectstatic; pages only need URLs.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
