@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("credentials.public_urls")),
     # The issuer API (DRF) with its OpenAPI schema and docs.
     path("", include("credentials.api.issuer_urls")),
+    path("", include("anchoring.urls")),
 ]
 
 handler400 = "config.views.handler400"
