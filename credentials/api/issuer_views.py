@@ -101,7 +101,8 @@ def _issue_error(exc: services.IssueError, *, prefix: str = "") -> VCProblem:
     errors = [{**e, "field": f"{prefix}{e.get('field', '')}"} for e in exc.errors]
     if exc.code == MALFORMED_VALUE_ERROR:
         return _invalid(errors, str(exc))
-    return platform_problem(exc.code, str(exc), status=409 if exc.code == INVALID_STATUS_CHANGE else 400, errors=errors)
+    extra = {"errors": errors} if errors else {}
+    return platform_problem(exc.code, str(exc), status=409 if exc.code == INVALID_STATUS_CHANGE else 400, **extra)
 
 
 def _template(organisation: Organisation, slug: str | None, *, field: str = "template") -> CredentialTemplate:
