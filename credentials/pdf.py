@@ -144,9 +144,18 @@ class _Diploma(FPDF):
         self.set_margins(20, 18, 20)
         self.set_creator("Lianzheng")
 
-    def line_of(self, text: str, *, size: float, color: tuple[int, int, int] = _INK, gap: float = 2) -> None:
-        """A centred, wrapped paragraph drawn as literal text (no markup of any kind)."""
+    def line_of(
+        self, text: str, *, size: float, color: tuple[int, int, int] = _INK, gap: float = 2, max_lines: int = 2
+    ) -> None:
+        """A centred, wrapped paragraph drawn as literal text (no markup of any kind).
+
+        Long text is set smaller, so that a 200-character name still leaves the
+        QR code its place at the foot of the page.
+        """
         self.set_font(_FONT, size=size)
+        while size > 8 and self.get_string_width(text) > self.epw * max_lines * 0.9:
+            size -= 1
+            self.set_font(_FONT, size=size)
         self.set_text_color(*color)
         self.multi_cell(
             w=0, h=size * 0.5, text=text, align="C", markdown=False, new_x=XPos.LMARGIN, new_y=YPos.NEXT

@@ -53,7 +53,7 @@ CODE_EXPLANATIONS = {
     "REVOKED": _("The issuer has revoked this credential."),
     "SUSPENDED": _("The issuer has suspended this credential for now."),
     "PROOF_VERIFICATION_ERROR": _("The signature does not match the content: the credential may have been altered."),
-    "CRYPTOGRAPHIC_SECURITY_ERROR": _("A cryptographic check failed."),
+    "CRYPTOGRAPHIC_SECURITY_ERROR": _("The signature does not match the content: the credential may have been altered."),
     "PROOF_TRANSFORMATION_ERROR": _("The signed content could not be processed."),
     "MALFORMED_VALUE_ERROR": _("A value in the credential is malformed."),
     "PARSING_ERROR": _("The credential could not be read."),
@@ -93,6 +93,8 @@ def _check_rows(result: VerificationResult) -> list[CheckRow]:
             explanation = CHECK_PASSED.get(check.check, "")
         elif check.code:
             explanation = CODE_EXPLANATIONS.get(check.code, _("See the technical detail."))
+        elif check.status == "skipped":
+            explanation = _("Not checked, because an earlier check failed.")
         else:
             explanation = ""
         rows.append(
