@@ -101,13 +101,15 @@ def _b32(value: Any, name: str) -> bytes:
 
 
 def verify_receipt(receipt: Any, digest: bytes, client: Any, *, chain: str | None = None,
-                   confirmations: int | None = None) -> ReceiptResult:
+                   confirmations: int | None = None, contracts: Any = None) -> ReceiptResult:
     """Check ``receipt`` for a credential whose digest is ``digest`` on the node behind ``client``.
 
     ``client`` is an :class:`anchoring.chains.evm.EVMChain` (or anything with its
     methods). ``chain`` picks one of the receipt's ``anchors`` by name (default:
     the receipt's own fields). ``confirmations`` overrides the receipt's finality
-    rule with a number of confirmations the verifier insists on.
+    rule with a number of confirmations the verifier insists on. ``contracts``,
+    the addresses the verifier trusts (the platform's), refuses a receipt whose
+    root was anchored by any other contract: anyone can deploy a look-alike.
     """
     from anchoring.chains.evm import ChainUnavailable, anchored_logs
 
@@ -136,6 +138,8 @@ def verify_receipt(receipt: Any, digest: bytes, client: Any, *, chain: str | Non
             result.chain = entry.get("chain") if isinstance(entry.get("chain"), str) else None
             chain_id = _int(entry.get("chainId"), "chainId")
             contract = _address(entry.get("contract"), "contract")
+            if contracts is not None and contract not in {str(c).lower() for c in contracts}:
+                raise _Stop(FAILED, WRONG_CONTRACT, "the receipt names a contract the verifier does not trust")
             tx_hash = _b32(entry.get("transactionHash"), "transactionHash")
             finality = entry.get("finality") if isinstance(entry.get("finality"), Mapping) else {}
             if client.chain_id() != chain_id:
@@ -184,3 +188,10 @@ def verify_receipt(receipt: Any, digest: bytes, client: Any, *, chain: str | Non
     except _Stop as stop:
         result.status, result.code, result.message = stop.status, stop.code, stop.message
     return result
+
+
+def client_for(rpc_url: str, *, timeout: float = 10.0) -> Any:
+    """An EVM client for ``rpc_url`` (what ``vc verify --rpc`` talks to)."""
+    from anchoring.chains.evm import EVMChain
+
+    return EVMChain(rpc_url, timeout=timeout)

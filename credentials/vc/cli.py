@@ -270,8 +270,42 @@ def _checks(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _anchor_check(args: argparse.Namespace, text: str) -> Any:
+    """``--anchor-receipt``: the receipt checked against the node at ``--rpc`` (anchoring/receipt.py)."""
+    from anchoring.receipt import client_for, verify_receipt
+
+    from .digest import credential_digest
+    from .verify import parse_input
+
+    if not args.rpc:
+        raise UsageError("--anchor-receipt needs --rpc URL (any node of the receipt's chain)")
+    receipt = _read_json_file(args.anchor_receipt)
+    _, parsed = parse_input(text)
+    digest = credential_digest(parsed)
+    return verify_receipt(receipt, digest, client_for(args.rpc), chain=args.anchor_chain,
+                          confirmations=args.confirmations, contracts=args.anchor_contract or None)
+
+
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     from .verify import verify_credential
+
+    if args.anchor_receipt is not None:
+        if args.jsonl:
+            raise UsageError("--anchor-receipt checks one credential; it does not combine with --jsonl")
+        text = _read_text(args.input, sys.stdin)
+        anchor = _anchor_check(args, text)
+        if args.checks is not None and _checks(args.checks) == ["anchor"]:
+            _emit(out, {"anchor": anchor.as_dict(), "verified": anchor.verified})
+            return EXIT_OK if anchor.verified else EXIT_NOT_VERIFIED
+        result = verify_credential(
+            text, resolver=_resolver(args.did_doc, offline=not args.online), loader=_loader(args.context),
+            checks=_checks(args.checks), status_lists=_status_lists(args.status_list, online=args.online),
+            now=_now(args.now),
+        )
+        body = dict(result.as_dict(), anchor=anchor.as_dict())
+        body["verified"] = bool(result.verified and anchor.verified)
+        _emit(out, body)
+        return EXIT_OK if body["verified"] else EXIT_NOT_VERIFIED
 
     resolver = _resolver(args.did_doc, offline=not args.online)
     loader = _loader(args.context)
@@ -392,6 +426,15 @@ def build_parser() -> argparse.ArgumentParser:
     common_verify(p)
     context_opt(p)
     p.add_argument("--jsonl", action="store_true", help="one credential per line in, one result per line out")
+    p.add_argument("--anchor-receipt", metavar="FILE",
+                   help="also check this anchor receipt (GET /api/v1/credentials/{id}/anchor) on the chain; "
+                        "--checks anchor checks only the receipt")
+    p.add_argument("--rpc", metavar="URL", help="a JSON-RPC endpoint of the receipt's chain")
+    p.add_argument("--anchor-chain", metavar="NAME", help="check the receipt's anchor on this chain (default: its first)")
+    p.add_argument("--anchor-contract", action="append", default=[], metavar="ADDRESS",
+                   help="trust only anchors by this contract (the platform's; repeatable)")
+    p.add_argument("--confirmations", type=int, metavar="K",
+                   help="require K confirmations instead of the receipt's finality rule")
     p.add_argument("input", nargs="?", default="-", metavar="FILE")
     p.set_defaults(func=cmd_verify)
 
