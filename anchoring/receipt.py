@@ -141,7 +141,8 @@ def verify_receipt(receipt: Any, digest: bytes, client: Any, *, chain: str | Non
             if contracts is not None and contract not in {str(c).lower() for c in contracts}:
                 raise _Stop(FAILED, WRONG_CONTRACT, "the receipt names a contract the verifier does not trust")
             tx_hash = _b32(entry.get("transactionHash"), "transactionHash")
-            finality = entry.get("finality") if isinstance(entry.get("finality"), Mapping) else {}
+            finality_value = entry.get("finality")
+            finality: Mapping[str, Any] = finality_value if isinstance(finality_value, Mapping) else {}
             if client.chain_id() != chain_id:
                 raise _Stop(FAILED, WRONG_CHAIN, f"the node serves chain {client.chain_id()}, the receipt names {chain_id}")
             result.chain_id = chain_id
@@ -176,7 +177,8 @@ def verify_receipt(receipt: Any, digest: bytes, client: Any, *, chain: str | Non
             elif finality.get("rule") == "finalized":
                 rule = "finalized"
             else:
-                rule = finality.get("confirmations", 1) if type(finality.get("confirmations", 1)) is int else 1
+                wanted = finality.get("confirmations", 1)
+                rule = wanted if type(wanted) is int and wanted >= 1 else 1
             if not client.finalized(mined.block_number, mined.block_hash, rule):
                 raise _Stop(PENDING, PENDING_FINALITY, "the anchoring block is not final yet")
             ok("finality")

@@ -15,9 +15,11 @@ ARTIFACT = HERE / "CredentialAnchor.json"
 @cache
 def artifact() -> dict[str, Any]:
     """The committed artifact: ``abi``, ``bytecode``, ``deployedBytecode``, compiler settings."""
-    return json.loads(ARTIFACT.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(ARTIFACT.read_text(encoding="utf-8"))
+    return data
 
 
 def abi() -> list[dict[str, Any]]:
     """The contract ABI."""
-    return artifact()["abi"]
+    items: list[dict[str, Any]] = artifact()["abi"]
+    return items
