@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -194,10 +195,7 @@ def _batch_store(
             valid_rows=valid,
             errors=file_errors,
         )
-        BatchRow.objects.bulk_create(
-            [BatchRow(batch=batch, number=n + 1, data=fields, errors=problems) for n, (fields, problems) in enumerate(validated)],
-            batch_size=2000,
-        )
+        _rows_insert(batch, validated)
         audit_record(
             organisation=organisation,
             actor=actor,
@@ -207,6 +205,23 @@ def _batch_store(
             details={"template": template.slug, "rows": len(validated), "valid": valid, "file": source_name[:100]},
         )
     return batch
+
+
+def _rows_insert(batch: Batch, validated: Sequence[tuple[dict[str, Any], list[dict[str, str]]]]) -> None:
+    if connection.vendor != "postgresql":
+        BatchRow.objects.bulk_create(
+            [BatchRow(batch=batch, number=n + 1, data=fields, errors=problems) for n, (fields, problems) in enumerate(validated)],
+            batch_size=2000,
+        )
+        return
+    # COPY rather than bulk_create: Django's UNNEST insert makes psycopg escape
+    # every quote of every JSON value in Python, which dominated validation time.
+    with connection.cursor() as cur, connection.wrap_database_errors:
+        with cur.cursor.copy("COPY credentials_batchrow (batch_id, number, data, errors, existed) FROM STDIN") as copy:
+            for n, (fields, problems) in enumerate(validated):
+                copy.write_row(
+                    [batch.pk, n + 1, json.dumps(fields, ensure_ascii=False), json.dumps(problems, ensure_ascii=False), False]
+                )
 
 
 def batch_create_from_csv(
