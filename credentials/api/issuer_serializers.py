@@ -85,6 +85,13 @@ class BatchCreateRequest(serializers.Serializer):
     )
 
 
+class BatchCSVQuery(serializers.Serializer):
+    """Query parameters of ``POST /api/v1/batches`` with a raw ``text/csv`` body."""
+
+    template = serializers.SlugField(required=False, max_length=63)
+    onlyValid = serializers.BooleanField(required=False, default=False)
+
+
 class BatchUploadRequest(serializers.Serializer):
     """``POST /api/v1/batches`` as a multipart upload (a ``text/csv`` body works too)."""
 

@@ -396,10 +396,7 @@ class BatchesView(IssuerAPIView):
             "query. CSV files are UTF-8 with the header " + ",".join(batches.diplomas.FIELDS) + ". "
             "Scope `credentials:issue`."
         ),
-        parameters=[
-            OpenApiParameter("template", str, OpenApiParameter.QUERY, required=False, description="For a text/csv body."),
-            OpenApiParameter("onlyValid", bool, OpenApiParameter.QUERY, required=False, description="For a text/csv body."),
-        ],
+        parameters=[s.BatchCSVQuery],
         request={
             "application/json": s.BatchCreateRequest,
             "multipart/form-data": s.BatchUploadRequest,
@@ -424,7 +421,7 @@ class BatchesView(IssuerAPIView):
         media = (request.content_type or "").split(";", 1)[0].strip().lower()
         try:
             if media == "text/csv":
-                opts = _validated(s.BatchCreateRequest, {**request.query_params.dict(), "rows": [{}]})
+                opts = _validated(s.BatchCSVQuery, request.query_params)
                 template = _template(organisation, opts.get("template"))
                 batch = batches.batch_create_from_csv(
                     organisation=organisation, template=template, data=body["csv"], filename="upload.csv", actor=actor

@@ -651,3 +651,17 @@ def test_vcapi_issue_errors(uni_a: Uni, body: dict[str, Any], field: str) -> Non
 
 def test_vcapi_issue_needs_a_key(uni_a: Uni) -> None:
     assert_problem(post(APIClient(), "/credentials/issue", vc_body()), 401, "NOT_AUTHENTICATED")
+
+
+def test_head_is_a_read(uni_a: Uni) -> None:
+    assert uni_a.client("read").head("/api/v1/credentials").status_code == 200
+    assert uni_a.client("issue").head("/api/v1/credentials").status_code == 403
+
+
+def test_raw_csv_with_only_valid(uni_a: Uni) -> None:
+    data = (CSV + "2024A3,韩梅梅,Physics,next year\r\n").encode("utf-8")
+    refused = uni_a.client().post("/api/v1/batches", data=data, content_type="text/csv")
+    assert refused.status_code == 422 and refused.json()["rowErrors"][0]["row"] == 3
+    started = uni_a.client().post("/api/v1/batches?onlyValid=true", data=data, content_type="text/csv")
+    assert started.status_code == 202 and started.json()["validRows"] == 2 and started.json()["onlyValid"] is True
+    assert_problem(uni_a.client().post("/api/v1/batches?onlyValid=perhaps", data=data, content_type="text/csv"), 400, "MALFORMED_VALUE_ERROR")
