@@ -82,7 +82,7 @@ def batches_url(slug: str) -> str:
 def batch_url(slug: str, public_id: str) -> str:
     """One batch's page (another part of the portal)."""
     try:
-        return reverse("portal:batch_detail", kwargs={"slug": slug, "public_id": public_id})
+        return reverse("portal:batch_detail", kwargs={"slug": slug, "batch_id": public_id})
     except NoReverseMatch:
         return f"{batches_url(slug)}{public_id}/"
 
