@@ -48,7 +48,6 @@ from identity.api.authentication import (
 from identity.models import Organisation
 from identity.selectors import organisation_did
 
-PROBLEM = "application/problem+json"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 # Printable ASCII without spaces at the ends, as Stripe-style clients send (a UUID, a hash).
 _IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
