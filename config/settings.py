@@ -271,6 +271,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "verify": env_rate("VERIFY_RATE", "120/minute"),
         "resolve": env_rate("RESOLVE_RATE", "120/minute"),
+        # Per issuer API key (not per address): a student information system.
+        "api_key": env_rate("API_KEY_RATE", "1200/minute"),
     },
     # The client address is the last X-Forwarded-For entry added by this many
     # proxies; production sits behind one (see SECURE_PROXY_SSL_HEADER). With 0
