@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from credentials import diplomas
-from credentials.models import Batch, BatchRow, ClaimLink, Credential, CredentialTemplate
+from credentials.models import Batch, BatchRow, ClaimLink, CredentialTemplate
 from credentials.services import IssueError, credentials_issue, new_public_id, verification_url
 from identity.models import Organisation
 from identity.services import Actor, audit_record
@@ -309,6 +309,7 @@ def batch_start(*, batch: Batch, actor: Actor, only_valid: bool = False) -> Batc
             raise IssueError("BATCH_HAS_ERRORS", "the file has errors; upload a corrected file")
         if locked.valid_rows == 0:
             raise IssueError("BATCH_HAS_ERRORS", "the batch has no valid row")
+        only_valid = only_valid or locked.only_valid
         if locked.valid_rows != locked.total_rows and not only_valid:
             raise IssueError(
                 "BATCH_HAS_ERRORS",
@@ -316,7 +317,7 @@ def batch_start(*, batch: Batch, actor: Actor, only_valid: bool = False) -> Batc
             )
         restarting = locked.state == State.FAILED
         locked.state = State.QUEUED
-        locked.only_valid = only_valid or locked.only_valid
+        locked.only_valid = only_valid
         if restarting:
             # The stop is recorded in the audit log; the page shows the new run.
             locked.errors = [e for e in locked.errors if e.get("code") != ERROR_STOPPED]

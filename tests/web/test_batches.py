@@ -256,6 +256,28 @@ def test_start_is_idempotent_and_run_resumes_after_a_lost_chunk(org_a: Any, temp
 
 
 @pytest.mark.django_db
+def test_a_failed_run_is_recorded_and_can_be_restarted(org_a: Any, template: Any, actor: Actor) -> None:
+    data = (HEADER + row(1) + row(2, date_of_award="bad") + row(3)).encode()
+    batch = batch_start(batch=create(org_a, template, data, actor), actor=actor, only_valid=True)
+    template.active = False
+    template.save(update_fields=["active"])
+    with pytest.raises(IssueError):
+        batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.FAILED and batch.finished_at is not None
+    assert [e["code"] for e in batch.errors] == ["STOPPED"]
+    assert nothing_issued(template)
+    template.active = True
+    template.save(update_fields=["active"])
+    # Restarted without repeating the only-valid choice: the batch keeps it.
+    batch = batch_start(batch=batch, actor=actor)
+    assert (batch.state, batch.errors) == (Batch.State.QUEUED, [])
+    batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert (batch.state, batch.issued_rows) == (Batch.State.DONE, 2)
+
+
+@pytest.mark.django_db
 def test_a_ready_batch_is_not_run_before_it_is_started(org_a: Any, template: Any, actor: Actor) -> None:
     batch = create(org_a, template, good_csv(2), actor)
     batch_run(batch_id=batch.pk)
