@@ -342,14 +342,19 @@ def _enqueue(batch_id: int) -> None:
 
 
 def batches_resume() -> int:
-    """Re-enqueue every queued or running batch (a worker start calls this).
+    """Re-enqueue every queued or running batch that no live worker holds.
 
-    A batch whose worker was killed is RUNNING with no one working on it, and its
-    task message may sit unacknowledged in the broker for a long time; sending a
-    new task is harmless because ``batch_run`` skips a batch someone else holds
-    and rows already issued.
+    A worker start calls this (and beat may, periodically). A batch whose worker
+    was killed is RUNNING with no one working on it, and its task message may sit
+    unacknowledged in the broker for a long time (Redis: the visibility timeout);
+    a duplicate task is harmless because ``batch_run`` leaves a batch someone else
+    holds and skips rows already issued.
     """
-    ids = list(Batch.objects.filter(state__in=(State.QUEUED, State.RUNNING)).values_list("pk", flat=True))
+    ids = [
+        batch_id
+        for batch_id in Batch.objects.filter(state__in=(State.QUEUED, State.RUNNING)).values_list("pk", flat=True)
+        if not _RunLock.is_held(batch_id)
+    ]
     for batch_id in ids:
         _enqueue(batch_id)
     return len(ids)
@@ -373,6 +378,18 @@ class _RunLock:
         self.batch_id = batch_id
         self.wait_ms = int(wait_seconds * 1000)
         self.held = False
+
+    @classmethod
+    def is_held(cls, batch_id: int) -> bool:
+        """Whether a live worker holds the batch now (always False off PostgreSQL)."""
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [cls.NAMESPACE, batch_id])
+            free = bool(cur.fetchone()[0])
+            if free:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", [cls.NAMESPACE, batch_id])
+        return not free
 
     def __enter__(self) -> bool:
         if connection.vendor != "postgresql":

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import os
 from typing import Any
 
 import pytest
@@ -442,3 +443,31 @@ def test_access_viewer_reads_outsiders_get_404(client: Any, org_a: Any, template
     assert client.get(url("batch_detail", slug="univ-b", batch_id="nope")).status_code == 404
     batch.refresh_from_db()
     assert batch.state == Batch.State.READY
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"), reason="needs Redis")
+def test_resume_skips_a_batch_a_live_worker_holds(org_a: Any, template: Any, actor: Actor) -> None:
+    import psycopg
+    import redis
+    from django.db import connection
+
+    broker = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    broker.delete("celery")
+    batch = batch_start(batch=create(org_a, template, good_csv(2), actor), actor=actor)
+    try:
+        assert batches.batches_resume() == 1
+        assert broker.llen("celery") == 1  # one batch_issue task, on the real broker
+        if connection.vendor != "postgresql":
+            return
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        other = psycopg.connect(**params, autocommit=True)
+        try:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [batches._RunLock.NAMESPACE, batch.pk])
+            assert batches.batches_resume() == 0  # a live worker holds it
+        finally:
+            other.close()
+        assert batches.batches_resume() == 1
+    finally:
+        broker.delete("celery")
