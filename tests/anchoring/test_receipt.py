@@ -36,7 +36,8 @@ def _anchor(chain: Chain, root: bytes, size: int, *, key: bytes | None = None, c
 
 def _receipt(chain: Chain, tree: MerkleTree, index: int, tx: bytes, **over: Any) -> dict[str, Any]:
     w3 = chain.anvil.w3
-    got = w3.eth.get_transaction_receipt(tx) if over.pop("mined", True) else None
+    # anvil's automine may lag a moment behind eth_sendRawTransaction under load.
+    got = w3.eth.wait_for_transaction_receipt(tx, timeout=20) if over.pop("mined", True) else None
     body = {
         "type": "LianzhengAnchorReceipt", "digestRule": "sha256-jcs-or-compact-jws",
         "digest": "0x" + digest(index).hex(), "root": "0x" + tree.root.hex(), "proof": tree.proof(index).as_dict(),
