@@ -313,6 +313,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+BATCH_CHUNK_ROWS = env_int("BATCH_CHUNK_ROWS", 500, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    # A batch whose worker host died while other workers live would otherwise wait
+    # for the broker's visibility timeout (an hour on Redis).
+    "batches-resume": {"task": "credentials.tasks.batches_resume", "schedule": 300.0},
+}
 
 # Logging goes to stderr. Formatters print only the message: Django's request
 # loggers attach the request object, and printing it (or the body) could leak
