@@ -663,3 +663,27 @@ def organisation_onboard(
     for n, spec in enumerate(DEFAULT_TEMPLATES):
         template_create(organisation=organisation, is_default=n == 0, actor=actor, **spec)
     return organisation
+
+
+def template_update(*, template: CredentialTemplate, actor: Actor, **fields: Any) -> CredentialTemplate:
+    """Change a template's text and switches (credentials already issued keep what they say)."""
+    changed = sorted(k for k, v in fields.items() if getattr(template, k) != v)
+    with transaction.atomic():
+        if fields.get("is_default"):
+            CredentialTemplate.objects.filter(organisation=template.organisation, is_default=True).exclude(pk=template.pk).update(
+                is_default=False
+            )
+        for name, value in fields.items():
+            setattr(template, name, value)
+        template.full_clean()
+        template.save()
+        if changed:
+            audit_record(
+                organisation=template.organisation,
+                actor=actor,
+                action="template.update",
+                object_type="template",
+                object_id=template.slug,
+                details={"changed": changed},
+            )
+    return template

@@ -34,6 +34,7 @@ from credentials.services import (
     credential_preview,
     credential_status_change,
     template_create,
+    template_update,
     verification_url,
 )
 from identity.access import ISSUE, MANAGE, VIEW, membership_for, memberships_of, organisation_for
@@ -374,30 +375,6 @@ def credential_claim_send(request: HttpRequest, slug: str, public_id: str) -> Ht
 
 
 # --------------------------------------------------------------------------- templates
-
-
-def template_update(*, template: CredentialTemplate, actor: Actor, **fields: Any) -> CredentialTemplate:
-    """Change a template's text and switches (credentials already issued keep what they say)."""
-    changed = sorted(k for k, v in fields.items() if getattr(template, k) != v)
-    with transaction.atomic():
-        if fields.get("is_default"):
-            CredentialTemplate.objects.filter(organisation=template.organisation, is_default=True).exclude(pk=template.pk).update(
-                is_default=False
-            )
-        for name, value in fields.items():
-            setattr(template, name, value)
-        template.full_clean()
-        template.save()
-        if changed:
-            audit_record(
-                organisation=template.organisation,
-                actor=actor,
-                action="template.update",
-                object_type="template",
-                object_id=template.slug,
-                details={"changed": changed},
-            )
-    return template
 
 
 _TEMPLATE_TEXT = ("kind", "name_en", "name_zh", "description", "criteria", "degree_type", "field_of_study", "is_default", "active")

@@ -257,3 +257,41 @@ def platform_did_host() -> tuple[str, int | None]:
     parts = urlsplit(settings.PUBLIC_URL)
     default = 443 if parts.scheme == "https" else 80
     return parts.hostname or "localhost", (parts.port if parts.port and parts.port != default else None)
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    actor: Actor,
+    name_en: str,
+    name_zh: str,
+    homepage: str,
+    logo: tuple[bytes, str] | None = None,
+    remove_logo: bool = False,
+) -> Organisation:
+    """Change an organisation's names, home page and logo, and log what changed.
+
+    The slug is not changeable: it is part of the DID, which credentials name.
+    """
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changed = [
+        name
+        for name, value in (("name_en", name_en), ("name_zh", name_zh), ("homepage", homepage))
+        if getattr(locked, name) != value
+    ]
+    locked.name_en, locked.name_zh, locked.homepage = name_en, name_zh, homepage
+    if logo is not None:
+        locked.logo, locked.logo_type = logo
+        changed.append("logo")
+    elif remove_logo and locked.logo_type:
+        locked.logo, locked.logo_type = b"", ""
+        changed.append("logo")
+    locked.full_clean()
+    locked.save()
+    if changed:
+        audit_record(
+            organisation=locked, actor=actor, action="organisation.update", object_type="organisation", object_id=locked.slug,
+            details={"changed": changed},
+        )
+    return locked

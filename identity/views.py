@@ -33,6 +33,7 @@ from identity.services import (
     membership_set,
     org_key_create,
     org_key_mark_compromised,
+    organisation_update,
 )
 
 AUDIT_PAGE_SIZE = 50
@@ -68,44 +69,6 @@ def _context(organisation: Organisation, section: str, **extra: Any) -> dict[str
 
 
 # --------------------------------------------------------------------------- names and logo
-
-
-@transaction.atomic
-def organisation_update(
-    *,
-    organisation: Organisation,
-    actor: Actor,
-    name_en: str,
-    name_zh: str,
-    homepage: str,
-    logo: tuple[bytes, str] | None = None,
-    remove_logo: bool = False,
-) -> Organisation:
-    """Change an organisation's names, home page and logo, and log what changed.
-
-    The slug is not changeable: it is part of the DID, which credentials name.
-    """
-    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changed = [
-        name
-        for name, value in (("name_en", name_en), ("name_zh", name_zh), ("homepage", homepage))
-        if getattr(locked, name) != value
-    ]
-    locked.name_en, locked.name_zh, locked.homepage = name_en, name_zh, homepage
-    if logo is not None:
-        locked.logo, locked.logo_type = logo
-        changed.append("logo")
-    elif remove_logo and locked.logo_type:
-        locked.logo, locked.logo_type = b"", ""
-        changed.append("logo")
-    locked.full_clean()
-    locked.save()
-    if changed:
-        audit_record(
-            organisation=locked, actor=actor, action="organisation.update", object_type="organisation", object_id=locked.slug,
-            details={"changed": changed},
-        )
-    return locked
 
 
 @login_required
