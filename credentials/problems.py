@@ -10,7 +10,6 @@ status code says", with the status phrase as title.
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,66 +22,25 @@ from credentials.vc.jsonutil import dumps
 
 logger = logging.getLogger(__name__)
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-# Paths answered with problem details rather than HTML error pages.
-API_PATH_PREFIXES = ("/credentials/", "/presentations/", "/1.0/", "/api/")
-
-# HTTP-level codes: not VC processing errors, so their type is about:blank.
-BAD_REQUEST = "BAD_REQUEST"
-NOT_FOUND = "NOT_FOUND"
-METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
-UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
-LENGTH_REQUIRED = "LENGTH_REQUIRED"
-PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
-NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
-PERMISSION_DENIED = "PERMISSION_DENIED"
-TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
-INTERNAL_ERROR = "INTERNAL_ERROR"
-HTTP_CODES = frozenset(
-    {
-        BAD_REQUEST,
-        NOT_FOUND,
-        METHOD_NOT_ALLOWED,
-        NOT_ACCEPTABLE,
-        UNSUPPORTED_MEDIA_TYPE,
-        LENGTH_REQUIRED,
-        PAYLOAD_TOO_LARGE,
-        NOT_AUTHENTICATED,
-        PERMISSION_DENIED,
-        TOO_MANY_REQUESTS,
-        INTERNAL_ERROR,
-    }
+from identity.problems import (  # noqa: F401  (re-exported: the API's problem shapes)
+    PROBLEM_CONTENT_TYPE,
+    API_PATH_PREFIXES,
+    BAD_REQUEST,
+    NOT_FOUND,
+    METHOD_NOT_ALLOWED,
+    NOT_ACCEPTABLE,
+    UNSUPPORTED_MEDIA_TYPE,
+    LENGTH_REQUIRED,
+    PAYLOAD_TOO_LARGE,
+    NOT_AUTHENTICATED,
+    PERMISSION_DENIED,
+    TOO_MANY_REQUESTS,
+    INTERNAL_ERROR,
+    HTTP_CODES,
+    is_api_path,
+    problem,
+    problem_response,
 )
-
-
-def is_api_path(path: str) -> bool:
-    """Whether ``path`` belongs to the JSON API (and so gets problem details)."""
-    return path.startswith(API_PATH_PREFIXES)
-
-
-def problem(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
-    """The problem-details body for ``code`` at HTTP ``status``."""
-    if code in HTTP_CODES:
-        type_ = "about:blank"
-        title = HTTPStatus(status).phrase
-    else:
-        type_ = errors.type_uri(code)
-        title = errors.TITLES.get(code, code)
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail, "code": code}
-    body.update(extra)
-    return body
-
-
-def problem_response(status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
-    """A plain Django response carrying a problem (for middleware and error handlers)."""
-    return HttpResponse(
-        dumps(problem(status, code, detail, **extra)).encode("utf-8"),
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-    )
-
 
 class VCProblem(exceptions.APIException):
     """An API error carrying a VC error code (raised by views and parsers)."""

@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_http_methods, require_safe
 
 from credentials import diplomas, selectors
 from credentials.forms import SAMPLE_RECIPIENT, RecipientForm, StatusChangeForm, TemplateForm
@@ -122,12 +122,14 @@ def credential_card(document: dict[str, Any]) -> dict[str, Any]:
 
 
 @login_required
+@require_safe
 def portal_home(request: HttpRequest) -> HttpResponse:
     """The organisations the user belongs to."""
     return render(request, "portal/home.html", {"memberships": memberships_of(request.user)})
 
 
 @login_required
+@require_safe
 def organisation_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """An organisation's counts and most recent credentials and batches."""
     organisation, role = _organisation(request, slug, VIEW)
@@ -248,6 +250,7 @@ def _issue_confirmed(
 
 
 @login_required
+@require_safe
 def credential_list(request: HttpRequest, slug: str) -> HttpResponse:
     """An organisation's credentials: search, filters, 50 a page."""
     organisation, role = _organisation(request, slug, VIEW)
@@ -286,6 +289,7 @@ def _credential(organisation: Organisation, public_id: str) -> Credential:
 
 
 @login_required
+@require_safe
 def credential_detail(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     """One credential: the diploma, its status, QR, links, anchoring and claim link."""
     organisation, role = _organisation(request, slug, VIEW)
@@ -322,6 +326,7 @@ def _status_forms(credential: Credential) -> list[tuple[str, str, StatusChangeFo
 
 
 @login_required
+@require_safe
 def credential_qr(request: HttpRequest, slug: str, public_id: str) -> HttpResponse:
     """The credential's verification URL as an SVG QR code."""
     import qrcode
@@ -389,6 +394,7 @@ def _template_preview(template: CredentialTemplate) -> dict[str, Any] | None:
 
 
 @login_required
+@require_safe
 def template_list(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's diploma templates."""
     organisation, role = _organisation(request, slug, VIEW)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from identity.models import Membership
+from identity.problems import PERMISSION_DENIED, problem_response
 
 # The guarded parts of the site. Everything else (the MFA pages themselves,
 # logout, password change, static files, public pages) stays reachable, so an
@@ -55,16 +55,9 @@ class StaffMFAMiddleware:
     def _refuse(self, request: HttpRequest) -> HttpResponse:
         enrol = reverse("mfa_activate_totp")
         if request.path.startswith("/api/"):
-            # The same RFC 9457 shape as credentials.problems (identity may not import credentials).
-            body = {
-                "type": "about:blank",
-                "title": "Forbidden",
-                "status": 403,
-                "detail": "organisation staff must set up two-factor authentication (TOTP) first",
-                "code": "PERMISSION_DENIED",
-                "enrol": enrol,
-            }
-            return HttpResponse(json.dumps(body), status=403, content_type="application/problem+json")
+            return problem_response(
+                403, PERMISSION_DENIED, "organisation staff must set up two-factor authentication (TOTP) first", enrol=enrol
+            )
         text = _(
             "Organisation staff must set up two-factor authentication before using the portal. "
             "Scan the code with an authenticator app and enter the code it shows."

@@ -12,7 +12,7 @@ import re
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from credentials.problems import NOT_FOUND, problem_response
+from identity.problems import NOT_FOUND, problem_response
 from identity.jsonutil import dumps
 from identity.models import Organisation
 from identity.selectors import hosted_did_documents, organisation_did_prefix

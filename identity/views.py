@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_http_methods, require_safe
 
 from identity.access import MANAGE, organisation_for
 from identity.forms import ApiKeyForm, KeyCompromiseForm, KeyRotateForm, MemberAddForm, MemberRoleForm, OrganisationForm
@@ -184,6 +184,7 @@ def member_change(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 
 @login_required
+@require_safe
 def keys(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's signing keys (public parts only) and key rotation."""
     organisation = _manage(request, slug)
@@ -284,6 +285,7 @@ def api_key_revoke_view(request: HttpRequest, slug: str, prefix: str) -> HttpRes
 
 
 @login_required
+@require_safe
 def audit(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's audit log, newest first."""
     organisation = _manage(request, slug)

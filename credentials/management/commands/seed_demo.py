@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils.module_loading import import_string
 
+from credentials.services import organisation_onboard
 from identity.models import Membership, Organisation
 from identity.services import Actor, membership_set
 
@@ -86,11 +86,7 @@ class Command(BaseCommand):
         existing = Organisation.objects.filter(slug=spec.slug).first()
         if existing is not None:
             return existing
-        # identity may not import credentials (tests/core/test_layers.py); the demo
-        # seed is the one place that composes both apps, so it looks the onboarding
-        # service (organisation, key, DID, default templates) up by name.
-        onboard = import_string("credentials.services.organisation_onboard")
-        organisation: Organisation = onboard(
+        organisation: Organisation = organisation_onboard(
             slug=spec.slug,
             name_en=spec.name_en,
             name_zh=spec.name_zh,
