@@ -16,6 +16,10 @@ from credentials.middleware import ASGIBodyLimit
 from credentials.vc import errors
 from tests.conftest import signed_vectors
 
+# The real WSGI/ASGI handlers send request_started/finished, which close old
+# database connections, and verification may read hosted DIDs and status lists.
+pytestmark = pytest.mark.django_db
+
 PROBLEM = "application/problem+json"
 GOOD = json.dumps({"verifiableCredential": signed_vectors()[0]["signed"], "options": {"checks": ["proof"]}}).encode()
 
