@@ -59,7 +59,7 @@ def test_operator_page_staff_only(chain: Chain, client: Any) -> None:
     page = client.get("/anchoring/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "1 credential waits for a batch." in text
+    assert "Credentials waiting for a batch: <strong>1</strong>" in text
     assert "healthy" in text and chain.name in text
     from anchoring.models import AnchorBatch
 
