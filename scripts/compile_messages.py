@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Compile locale/*/LC_MESSAGES/*.po into .mo without GNU gettext.
 
-``manage.py compilemessages`` needs ``msgfmt``; this does the same for the simple
-catalogues this project has (no plural forms, no contexts), so a machine without
-gettext can still rebuild them. Usage: ``python scripts/compile_messages.py [--check]``;
+``manage.py compilemessages`` needs ``msgfmt``; this does the same for the
+catalogues this project has (plural forms and contexts included), so a machine
+without gettext can still rebuild them. Usage: ``python scripts/compile_messages.py [--check]``;
 ``--check`` exits 1 when a committed .mo differs from its .po.
 """
 
@@ -18,7 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def parse_po(text: str) -> dict[str, str]:
-    """msgid → msgstr for the entries of a .po file (fuzzy and untranslated ones skipped)."""
+    """.mo key → .mo value for the entries of a .po file (fuzzy and untranslated ones skipped).
+
+    As in GNU .mo files, a context is joined to its msgid by EOT (``\\x04``), and a plural
+    entry's key is ``msgid NUL msgid_plural`` and its value the ``msgstr[n]`` joined by NUL.
+    """
     catalogue: dict[str, str] = {}
     for block in text.split("\n\n"):
         fuzzy = False
@@ -29,7 +33,7 @@ def parse_po(text: str) -> dict[str, str]:
                 fuzzy = True
             elif line.startswith("#") or not line.strip():
                 continue
-            elif line.startswith(("msgid ", "msgstr ")):
+            elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr ", "msgstr[")):
                 current, _, rest = line.partition(" ")
                 fields[current] = [ast.literal_eval(rest)]
             elif line.startswith('"') and current is not None:
@@ -38,7 +42,16 @@ def parse_po(text: str) -> dict[str, str]:
                 raise ValueError(f"unsupported .po line: {line!r}")
         if "msgid" not in fields:
             continue
-        msgid, msgstr = "".join(fields["msgid"]), "".join(fields.get("msgstr", []))
+        msgid = "".join(fields["msgid"])
+        if "msgid_plural" in fields:
+            forms = sorted((k for k in fields if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+            values = ["".join(fields[k]) for k in forms]
+            msgid += "\0" + "".join(fields["msgid_plural"])
+            msgstr = "\0".join(values) if values and all(values) else ""
+        else:
+            msgstr = "".join(fields.get("msgstr", []))
+        if "msgctxt" in fields:
+            msgid = "".join(fields["msgctxt"]) + "\x04" + msgid
         if msgstr and (not fuzzy or msgid == ""):
             catalogue[msgid] = msgstr
     return catalogue
