@@ -89,8 +89,8 @@ def _proof(leaf: AnchorLeaf, size: int) -> InclusionProof:
 def anchor_receipt_for(*, ref: str) -> dict[str, Any] | None:
     """The public receipt of credential ``ref``, or None for a ref never enqueued.
 
-    Chain fields are those of the first confirmed chain (in configuration order
-    of their names), and ``anchors`` lists every confirmed chain. Until a chain
+    Chain fields are those of the first confirmed chain by name, and
+    ``anchors`` lists every confirmed chain. Until a chain
     reaches finality the receipt says ``"status": "pending"`` and has no chain
     fields: a receipt never claims an anchor that is not final.
     """
