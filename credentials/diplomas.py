@@ -52,7 +52,11 @@ RECIPIENT_SCHEMA: dict[str, Any] = {
 # GPA: 0–5 with up to two decimals (Chinese universities use 4- and 5-point scales).
 
 _VALIDATOR = Draft202012Validator(RECIPIENT_SCHEMA)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters no one-line field of a diploma may hold: controls (tab and newlines
+# included), invisible format characters (zero-width, bidi overrides and marks,
+# soft hyphen, tags), surrogates, and line/paragraph separators. Other spaces
+# (U+3000 in "张　三") and private-use characters (rare hanzi) stay allowed.
+_BANNED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 # Messages are keys the portal translates (credentials.forms / the batch page).
 ERROR_REQUIRED = "required"
@@ -75,11 +79,24 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
+def has_control_characters(value: str) -> bool:
+    """Whether ``value`` holds a character of :data:`_BANNED_CATEGORIES`."""
+    if value.isprintable():  # the common case, at C speed
+        return False
+    return any(unicodedata.category(c) in _BANNED_CATEGORIES for c in value if not c.isprintable())
+
+
+def _scalar(value: Any) -> bool:
+    # Numbers are accepted for convenience (a student number or GPA sent as a
+    # JSON number); a list, object or boolean would be signed as its Python repr.
+    return isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def recipient_normalise(raw: dict[str, Any]) -> dict[str, str]:
-    """Trim strings, NFC-normalise, and drop empty optional fields."""
+    """Trim strings, NFC-normalise, and drop empty optional fields (and values that are not text or numbers)."""
     clean: dict[str, str] = {}
     for key, value in raw.items():
-        if value is None:
+        if value is None or not _scalar(value):
             continue
         text = unicodedata.normalize("NFC", value if isinstance(value, str) else str(value)).strip()
         if text == "" and key not in REQUIRED:
@@ -91,9 +108,11 @@ def recipient_normalise(raw: dict[str, Any]) -> dict[str, str]:
 def recipient_validate(raw: dict[str, Any], *, today: date) -> tuple[dict[str, str], list[FieldError]]:
     """Normalise and validate one recipient; returns (fields, errors)."""
     fields = recipient_normalise(raw)
-    errors: list[FieldError] = []
+    errors: list[FieldError] = [
+        FieldError(str(key), ERROR_INVALID) for key, value in raw.items() if value is not None and not _scalar(value)
+    ]
     for field, value in fields.items():
-        if _CONTROL.search(value):
+        if has_control_characters(field) or has_control_characters(value):
             errors.append(FieldError(field, ERROR_CONTROL))
     for error in _VALIDATOR.iter_errors(fields):
         if error.validator == "required":

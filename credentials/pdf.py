@@ -163,6 +163,13 @@ class _Diploma(FPDF):
         self.ln(gap)
 
 
+def _bilingual(name: str) -> tuple[str, str]:
+    """(Chinese, English) of a signed name written "中文 / English" (see
+    credentials.services._issuer_of), or ("", name) when it has one language."""
+    zh, sep, en = name.partition(" / ")
+    return (zh, en) if sep else ("", name)
+
+
 def credential_pdf(credential: Credential) -> bytes:
     """The A4 diploma of ``credential`` as PDF bytes.
 
@@ -171,13 +178,16 @@ def credential_pdf(credential: Credential) -> bytes:
     from credentials.services import verification_url
 
     organisation = credential.organisation
-    template = credential.template
+    # Every word about the degree and its issuer comes from the signed document:
+    # the organisation's and template's rows may have been renamed since.
     facts = diploma_facts(credential.document)
     url = verification_url(credential.public_id)
+    issuer_zh, issuer_en = _bilingual(facts.issuer_name)
+    degree_zh, degree_en = _bilingual(facts.degree)
 
     pdf = _Diploma()
-    pdf.set_title(f"{organisation.name_en} — {template.name_en} — {facts.recipient_name}")
-    pdf.set_author(organisation.name_en)
+    pdf.set_title(f"{issuer_en} — {degree_en} — {facts.recipient_name}")
+    pdf.set_author(issuer_en)
     pdf.add_page()
 
     # A thin double frame, as printed diplomas have.
@@ -193,17 +203,17 @@ def credential_pdf(credential: Credential) -> bytes:
     else:
         pdf.set_y(30)
 
-    if organisation.name_zh:
-        pdf.line_of(organisation.name_zh, size=24, color=_ACCENT, gap=1)
-    pdf.line_of(organisation.name_en, size=16, color=_ACCENT, gap=10)
+    if issuer_zh:
+        pdf.line_of(issuer_zh, size=24, color=_ACCENT, gap=1)
+    pdf.line_of(issuer_en, size=16, color=_ACCENT, gap=10)
 
     pdf.line_of("学位证书 · Diploma", size=14, color=_MUTED, gap=10)
     pdf.line_of("兹证明 / This is to certify that", size=12, color=_MUTED, gap=4)
     pdf.line_of(facts.recipient_name, size=26, gap=6)
     pdf.line_of("已被授予 / has been awarded the", size=12, color=_MUTED, gap=4)
-    if template.name_zh:
-        pdf.line_of(template.name_zh, size=20, gap=1)
-    pdf.line_of(template.name_en, size=16, gap=8)
+    if degree_zh:
+        pdf.line_of(degree_zh, size=20, gap=1)
+    pdf.line_of(degree_en, size=16, gap=8)
 
     if facts.major:
         pdf.line_of(f"专业 Major: {facts.major}", size=12, gap=2)

@@ -401,6 +401,14 @@ def credential_issue(
         return Issued(found, existed=True)
 
 
+def credential_anchor_verify(*, credential: Credential) -> list[dict[str, Any]]:
+    """Check the credential's anchor on every configured chain, recomputing its digest
+    from the stored document (see anchoring.selectors.anchor_verify)."""
+    from anchoring.selectors import anchor_verify
+
+    return anchor_verify(ref=credential.public_id, digest=credential_digest(credential.document))
+
+
 # --------------------------------------------------------------------------- status changes
 
 
@@ -447,14 +455,25 @@ def credential_status_change(*, credential: Credential, action: str, actor: Acto
     return locked
 
 
+def _signed_by(document: dict[str, Any] | None, verification_method: str) -> bool:
+    proof = document.get("proof") if isinstance(document, dict) else None
+    return isinstance(proof, dict) and proof.get("verificationMethod") == verification_method
+
+
 def status_list_document(*, status_list: StatusList) -> dict[str, Any]:
-    """The signed status list credential, re-signed only when a bit has changed."""
-    if status_list.document is not None and status_list.document_version == status_list.version:
-        return status_list.document
+    """The signed status list credential, re-signed when a bit has changed or the
+    issuing key has (a list signed by a since-compromised key verifies no more,
+    and would fail the status check of every credential that points to it)."""
+    from identity.selectors import organisation_active_key
+
+    key = organisation_active_key(status_list.organisation)
+    method = f"{organisation_did(status_list.organisation)}#{key.fragment}"
+    if status_list.document_version == status_list.version and _signed_by(status_list.document, method):
+        return status_list.document  # type: ignore[return-value]
     with transaction.atomic():
         locked = StatusList.objects.select_for_update().select_related("organisation").get(pk=status_list.pk)
-        if locked.document is not None and locked.document_version == locked.version:
-            return locked.document
+        if locked.document_version == locked.version and _signed_by(locked.document, method):
+            return locked.document  # type: ignore[return-value]
         now = timezone.now().replace(microsecond=0)
         unsigned = vc_status.build_status_list_credential(
             list_id=status_list_url(locked),
