@@ -156,3 +156,31 @@ def anchor_operator_overview() -> dict[str, Any]:
         })
     return {"backlog": backlog["n"], "oldest_pending": oldest, "chains": chains,
             "batches": list(anchor_batch_list()[:20])}
+
+
+def anchor_verify(*, ref: str, digest: bytes, timeout: float = 3.0) -> list[dict[str, Any]]:
+    """Check credential ``ref``'s anchor on every configured chain, on the chain itself.
+
+    ``digest`` is recomputed by the caller from the credential it holds (so a
+    stored document that was altered fails here). Each configured chain's node is
+    asked, and only the platform's own contract on it is trusted. One entry per
+    chain: the receipt checker's result (``anchored`` only at finality; ``pending``
+    before; ``failed`` with a code otherwise, including ``CHAIN_UNAVAILABLE``).
+    """
+    from anchoring.receipt import client_for, verify_receipt
+    from anchoring.services import anchor_chains
+
+    receipt = anchor_receipt_for(ref=ref)
+    results: list[dict[str, Any]] = []
+    for cfg in anchor_chains():
+        if receipt is None or receipt.get("status") != "anchored" or not any(
+            a.get("chain") == cfg.name for a in receipt.get("anchors", [])
+        ):
+            results.append({"chain": cfg.name, "verified": False, "status": PENDING, "checks": []})
+            continue
+        outcome = verify_receipt(
+            receipt, digest, client_for(cfg.rpc_url, timeout=timeout), chain=cfg.name, contracts=[cfg.contract]
+        ).as_dict()
+        outcome["chain"] = cfg.name
+        results.append(outcome)
+    return results

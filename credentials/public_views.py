@@ -22,7 +22,7 @@ from credentials.models import Credential
 from credentials.pdf import credential_pdf, diploma_facts, qr_png, qr_svg
 from credentials.problems import NOT_FOUND, problem_response
 from credentials.selectors import credential_get_public, status_list_get
-from credentials.services import claim_link_open, credential_verify, status_list_document, verification_url
+from credentials.services import credential_anchor_verify, claim_link_open, credential_verify, status_list_document, verification_url
 from credentials.vc.jsonutil import dumps
 from credentials.vc.verify import FAILED, PASSED, VerificationResult
 
@@ -161,7 +161,12 @@ def credential_page(request: HttpRequest, public_id: str) -> HttpResponse:
     result = credential_verify(credential=credential.document)
     document = _authentic_document(credential, result)
     anchor = anchor_status_for(ref=credential.public_id)
+    # Ask the chains themselves only for a credential that verified and whose
+    # anchor the database says is final: the page's answer must not rest on our
+    # own records alone, and a node that is down costs at most a few seconds.
+    onchain = credential_anchor_verify(credential=credential) if document is not None and anchor.get("state") == "confirmed" else []
     context = {
+        "onchain": onchain,
         "public_id": credential.public_id,
         "organisation": credential.organisation,
         "verdict": _verdict(result),
