@@ -199,6 +199,10 @@ def credential_pdf_download(request: HttpRequest, public_id: str) -> HttpRespons
     credential = _credential(public_id)
     if credential is None:
         return _not_found(request)
+    # Like the page, the PDF prints only a document whose signature and issuer
+    # verify: a changed row must not become a diploma with a genuine QR code.
+    if not credential_verify(credential=credential.document, checks=["proof", "issuer"]).verified:
+        return _not_found(request)
     response = HttpResponse(credential_pdf(credential), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="diploma-{credential.public_id}.pdf"'
     return _private(response)

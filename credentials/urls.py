@@ -3,9 +3,22 @@
 Each part of the portal keeps its routes in its own module.
 """
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.decorators.cache import never_cache
 
 from credentials import views
+
+
+def _never_cached(patterns: list) -> list:
+    """Every portal page carries personal data (names, student numbers, dates of
+    birth, API key tokens): no proxy or browser disk cache may keep it."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _never_cached(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            pattern.callback = never_cache(pattern.callback)
+    return patterns
+
 
 urlpatterns = [
     path("", views.portal_home, name="home"),
@@ -16,3 +29,4 @@ urlpatterns = [
     # Organisation settings: members, keys, API keys, audit log (identity/views.py).
     path("", include("identity.urls")),
 ]
+_never_cached(urlpatterns)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension, OpenApiViewExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -156,6 +157,12 @@ class IssuerAPIView(APIView):
     throttle_classes = (ApiKeyRateThrottle,)
     # HTTP method → the scope a key needs (identity.api.authentication.required_scope).
     scopes: Mapping[str, str] = {}
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Answers carry recipients' personal data and signed diplomas: never kept by a cache.
+        add_never_cache_headers(response)
+        return response
 
 
 # --------------------------------------------------------------------------- credentials

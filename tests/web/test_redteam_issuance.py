@@ -172,3 +172,183 @@ def test_pdf_shows_the_signed_degree_and_issuer_not_what_the_database_says_now(o
     assert "Honorary" not in text and "名誉博士" not in text
     assert "Other University" not in text and "别的大学" not in text
     assert "Bachelor" in text and "University A" in text
+
+
+# --------------------------------------------------------------------------- public pages
+
+
+def _tamper(credential: Credential, name: str) -> None:
+    document = json.loads(json.dumps(credential.document))
+    document["credentialSubject"]["name"] = name
+    Credential.objects.filter(pk=credential.pk).update(document=document)
+
+
+@pytest.mark.django_db
+def test_public_pdf_of_a_tampered_stored_document_is_not_served(org_a: Any, client: Any) -> None:
+    """The public page shows only verified content, but the public PDF printed the stored document
+    on its own word: a changed row produced a diploma with the forged name and a genuine QR code."""
+    credential = issue(org_a)
+    _tamper(credential, "Mallory Forged")
+    page = client.get(f"/v/{credential.public_id}")
+    assert "Mallory Forged" not in page.content.decode()
+    response = client.get(f"/v/{credential.public_id}.pdf")
+    if response.status_code == 200:
+        assert "Mallory" not in _pdf_text(response.content)
+    else:
+        assert response.status_code in (404, 409, 410, 422)
+
+
+@pytest.mark.django_db
+def test_public_pdf_of_an_untampered_credential_still_works(org_a: Any, client: Any) -> None:
+    credential = issue(org_a)
+    response = client.get(f"/v/{credential.public_id}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "张三" in _pdf_text(response.content)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/i18n/setlang/?next=https://evil.example/",
+        "/i18n/setlang/?next=//evil.example/",
+        "/i18n/setlang/?next=/\\evil.example/",
+    ],
+)
+def test_language_switcher_does_not_redirect_off_site(client: Any, path: str) -> None:
+    url, query = path.split("?")
+    response = client.post(url, {"language": "zh-hans", "next": query.split("=", 1)[1]}, HTTP_REFERER="https://evil.example/")
+    assert response.status_code in (302, 204)
+    if response.status_code == 302:
+        assert "evil.example" not in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_login_does_not_redirect_off_site(client: Any, registrar_a: Any, target: str) -> None:
+    password = set_password(registrar_a)  # noqa: F405
+    response = client.post(
+        f"/accounts/login/?next={target}", {"login": registrar_a.email, "password": password, "next": target}
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert "evil.example" not in response["Location"]
+
+
+@pytest.mark.django_db
+def test_template_and_issuer_text_is_escaped_everywhere(org_a: Any, admin_a: Any, client: Any) -> None:
+    from identity.services import organisation_update
+
+    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>"'
+    template = template_default_for_org(organisation=org_a)
+    services.template_update(template=template, actor=Actor.system(), name_en=evil, description=evil, criteria=evil)
+    organisation_update(organisation=org_a, actor=Actor.system(), name_en=evil, name_zh="甲大学", homepage="")
+    credential = issue(org_a, name=evil.replace('"', ""))
+    login(client, admin_a)  # noqa: F405
+    pages = [
+        f"/v/{credential.public_id}",
+        "/portal/",
+        f"/portal/{org_a.slug}/",
+        f"/portal/{org_a.slug}/credentials/",
+        f"/portal/{org_a.slug}/credentials/{credential.public_id}/",
+        f"/portal/{org_a.slug}/templates/",
+        f"/portal/{org_a.slug}/templates/{template.slug}/",
+        f"/portal/{org_a.slug}/issue/",
+        f"/portal/{org_a.slug}/audit/",
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        body = response.content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body, page
+
+
+# --------------------------------------------------------------------------- caching of personal pages
+
+
+@pytest.mark.django_db
+def test_portal_pages_with_personal_data_are_not_stored_by_caches(org_a: Any, registrar_a: Any, client: Any) -> None:
+    """Portal pages (names, student numbers, dates of birth) carried no Cache-Control at all:
+    a shared proxy or the browser's disk cache on a shared office computer could keep them."""
+    credential = issue(org_a, date_of_birth="2002-03-14")
+    login(client, registrar_a)  # noqa: F405
+    for page in [
+        f"/portal/{org_a.slug}/credentials/",
+        f"/portal/{org_a.slug}/credentials/{credential.public_id}/",
+        f"/portal/{org_a.slug}/",
+    ]:
+        response = client.get(page)
+        assert response.status_code == 200
+        assert "no-store" in response.get("Cache-Control", ""), (page, response.get("Cache-Control"))
+
+
+@pytest.mark.django_db
+def test_api_answers_with_personal_data_are_not_stored_by_caches(org_a: Any) -> None:
+    credential = issue(org_a)
+    response = key_client(org_a).get(f"/api/v1/credentials/{credential.public_id}")
+    assert response.status_code == 200
+    assert "no-store" in response.get("Cache-Control", ""), response.get("Cache-Control")
+
+
+# --------------------------------------------------------------------------- secrets in logs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_claim_tokens_are_cut_out_of_gunicorn_access_logs(tmp_path: Any) -> None:
+    """Gunicorn's access log wrote every request line, claim tokens included: a log reader
+    could open any holder's diploma. (gunicorn.conf.py needs ``logger_class``, see the report.)"""
+    import secrets as _secrets
+    import subprocess
+
+    from django.db import connection
+
+    from tests.web.test_gunicorn import GUNICORN, ROOT, _env, _exchange, _free_port
+
+    if not GUNICORN.exists():
+        pytest.skip("gunicorn is not installed")
+    db = connection.settings_dict
+    port = _free_port()
+    env = _env(
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        DEBUG="1",  # static files without collectstatic's manifest
+        SECRET_KEY=_secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        VAR_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
+    log = tmp_path / "access.log"
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
+         "--logger-class", "credentials.access_log.RedactingGunicornLogger"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    token = _secrets.token_urlsafe(32)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                import socket
+
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        answer = _exchange(
+            port,
+            f"GET /claim/{token}?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nReferer: http://127.0.0.1/claim/{token}\r\nConnection: close\r\n\r\n".encode(),
+        )
+        assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
+        for _ in range(50):
+            if log.exists() and "/claim/" in log.read_text():
+                break
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = log.read_text()
+    assert "GET /claim/[redacted]" in text
+    assert token not in text
