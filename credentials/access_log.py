@@ -9,6 +9,7 @@ gunicorn.conf.py.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -27,3 +28,15 @@ class RedactingGunicornLogger(Logger):
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
         return {key: redact(value) for key, value in super().atoms(resp, req, environ, request_time).items()}
+
+
+class RedactClaimTokens(logging.Filter):
+    """A logging filter that cuts claim tokens out of a record's message (Django's
+    ``django.request`` and ``django.server`` loggers name the path of the request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
