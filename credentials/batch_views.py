@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from anchoring.selectors import anchor_status_for_refs
 from credentials import batches, diplomas
-from credentials.models import Batch, BatchRow
+from credentials.models import Batch, BatchRow, Credential
 from credentials.selectors import batch_get_for_org, batch_list_for_org, template_get_for_org, template_list_for_org
 from credentials.services import IssueError
 from identity.access import ISSUE, VIEW, organisation_for
@@ -180,6 +181,16 @@ def batch_new(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _anchoring_summary(batch: Batch) -> dict[str, int]:
+    """How many of the batch's credentials are in each anchoring state."""
+    refs = list(Credential.objects.filter(batch=batch).values_list("public_id", flat=True))
+    summary = {"pending": 0, "sealed": 0, "sent": 0, "confirmed": 0}
+    for state in anchor_status_for_refs(refs=refs).values():
+        if state in summary:
+            summary[state] += 1
+    return summary
+
+
 @login_required
 @require_GET
 def batch_detail(request: HttpRequest, slug: str, batch_id: str) -> HttpResponse:
@@ -217,6 +228,7 @@ def batch_detail(request: HttpRequest, slug: str, batch_id: str) -> HttpResponse
             "invalid_rows": batch.total_rows - batch.valid_rows,
             "progress": progress,
             "counts": batches.batch_row_counts(batch) if batch.state in (Batch.State.DONE, Batch.State.FAILED) else None,
+            "anchoring": _anchoring_summary(batch) if batch.state in (Batch.State.DONE, Batch.State.FAILED) else None,
             "can_issue": _can_issue(request, slug),
             "can_start": batch.state in (Batch.State.READY, Batch.State.INVALID, Batch.State.FAILED)
             and not [e for e in batch.errors or [] if e.get("code") != batches.ERROR_STOPPED]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_http_methods, require_safe
 
 from credentials import diplomas, selectors
+from anchoring.selectors import anchor_status_for_refs
 from credentials.forms import SAMPLE_RECIPIENT, RecipientForm, StatusChangeForm, TemplateForm
 from credentials.models import Credential, CredentialTemplate
 from credentials.services import (
@@ -260,6 +261,9 @@ def credential_list(request: HttpRequest, slug: str) -> HttpResponse:
     template = request.GET.get("template", "")[:63]
     qs = selectors.credential_list_for_org(organisation=organisation, query=query, status=status, template=template)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    anchoring = anchor_status_for_refs(refs=[c.public_id for c in page])
+    for c in page:
+        c.anchor_state = anchoring.get(c.public_id, "unknown")
     params = request.GET.copy()
     params.pop("page", None)
     return render(
