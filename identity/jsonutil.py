@@ -74,6 +74,25 @@ def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:
         raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
 
 
+# Brackets, and strings (skipped whole, so brackets inside them do not count).
+_STRUCTURE = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+
+
+def _nests_deeper(text: str, max_depth: int) -> bool:
+    """Whether ``text`` opens more than ``max_depth`` arrays/objects at once
+    (a linear scan; malformed text is left for the parser to report)."""
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > max_depth:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON strictly.
 
@@ -95,9 +114,13 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
             raise VCError(PARSING_ERROR, "input contains a lone surrogate") from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Refuse deep nesting before the C scanner sees it. The scanner's recursion
+    # guard follows sys.getrecursionlimit(), which libraries raise process-wide
+    # (py_ecc, under web3, sets 100,000 on import): a 200,000-deep array would
+    # then overflow the C stack and kill the process instead of raising.
+    if text.count("[") + text.count("{") > max_depth and _nests_deeper(text, max_depth):
+        raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
     try:
-        # The C scanner guards its recursion, so a 200,000-deep array ends in
-        # RecursionError rather than a crash; the depth limit is applied after.
         value = json.loads(
             text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float
         )
