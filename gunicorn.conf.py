@@ -50,4 +50,6 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.
 
 # Access log to stdout in gunicorn's default format; errors to stderr.
 accesslog = "-"
+# The access log must not record claim-link tokens (capability URLs).
+logger_class = "credentials.access_log.RedactingGunicornLogger"
 errorlog = "-"

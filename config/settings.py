@@ -351,9 +351,11 @@ LOGGING = {
     },
     "filters": {
         "as_warning_without_traceback": {"()": _AsWarningWithoutTraceback},
+        # Claim links are capability URLs: a request path logged on an error must not carry one.
+        "redact_claim_tokens": {"()": "credentials.access_log.RedactClaimTokens"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_claim_tokens"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
