@@ -119,8 +119,16 @@ def suite_for_key(suite: str, key_type: str) -> str:
 
 
 def new_public_id() -> str:
-    """An opaque identifier with 128 random bits (22 characters, URL-safe)."""
-    return secrets.token_urlsafe(16)
+    """An opaque identifier with 128 random bits (22 characters, URL-safe).
+
+    It never starts with ``-`` or ``_``: such an id would read as an option on a
+    command line and as a formula in a spreadsheet (the results CSV would have to
+    prefix it with an apostrophe).
+    """
+    while True:
+        value = secrets.token_urlsafe(16)
+        if value[0].isalnum():
+            return value
 
 
 def verification_url(public_id: str) -> str:

@@ -92,9 +92,9 @@ def test_env_rate_refuses_garbage(monkeypatch: pytest.MonkeyPatch, raw: str) -> 
 def test_rates_come_from_the_environment(tmp_path: Path) -> None:
     code = "from django.conf import settings; r = settings.REST_FRAMEWORK; print(r['DEFAULT_THROTTLE_RATES'], r['NUM_PROXIES'])"
     key = secrets.token_urlsafe(64)
-    result = manage(tmp_path, "shell", "-c", code, SECRET_KEY=key, VERIFY_RATE="30/minute", RESOLVE_RATE="", NUM_PROXIES="2", **PRODUCTION)
+    result = manage(tmp_path, "shell", "-c", code, SECRET_KEY=key, VERIFY_RATE="30/minute", RESOLVE_RATE="", API_KEY_RATE="90/hour", NUM_PROXIES="2", **PRODUCTION)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "{'verify': '30/minute', 'resolve': '120/minute'} 2"
+    assert result.stdout.strip().splitlines()[-1] == "{'verify': '30/minute', 'resolve': '120/minute', 'api_key': '90/hour'} 2"
     bad = manage(tmp_path, "check", SECRET_KEY=key, RESOLVE_RATE="many", **PRODUCTION)
     assert bad.returncode != 0
     assert "RESOLVE_RATE must look like" in bad.stderr
