@@ -482,13 +482,15 @@ def status_list_document(*, status_list: StatusList) -> dict[str, Any]:
         locked = StatusList.objects.select_for_update().select_related("organisation").get(pk=status_list.pk)
         if locked.document_version == locked.version and _signed_by(locked.document, method):
             return locked.document  # type: ignore[return-value]
-        now = timezone.now().replace(microsecond=0)
         unsigned = vc_status.build_status_list_credential(
             list_id=status_list_url(locked),
             issuer=organisation_did(locked.organisation),
             purpose=locked.purpose,
             bits=bytes(locked.bits),
-            valid_from=vc_model.format_datetime(now),
+            # The list is valid from its creation; its ttl says how fresh a copy is.
+            # (Signing time would race a verification that started a moment
+            # before the list was lazily re-signed: "not valid before".)
+            valid_from=vc_model.format_datetime(locked.created_at.replace(microsecond=0)),
             ttl=300_000,
         )
         signer = organisation_signer(locked.organisation)

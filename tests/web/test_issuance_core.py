@@ -158,6 +158,24 @@ def test_status_list_is_signed_cached_and_resigned_on_change(org):
     assert "http://testserver/orgs/tsinghua/status/nope" not in hosted
 
 
+def test_status_list_is_valid_from_its_creation(org):
+    """Not from its (lazy) signing time, which could be a moment after a
+    verification that asks for it began."""
+    credential = _issue(org).credential
+    status_list = credential.suspension_list
+    document = status_list_document(status_list=status_list)
+    assert document["validFrom"] == status_list.created_at.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from datetime import timedelta
+
+    from credentials.vc import verify as vc_verify
+
+    before_signing = timezone.now() - timedelta(seconds=2)
+    result = vc_verify.verify_credential(
+        credential.document, resolver=did_resolver(), status_lists=HostedStatusLists(), now=max(before_signing, credential.issued_at)
+    )
+    assert result.verified, result.as_dict()
+
+
 def test_status_indexes_are_unique_and_not_sequential(org):
     with transaction.atomic():
         allocated = status_indexes_allocate(organisation=org, purpose="revocation", count=1000)
