@@ -16,16 +16,18 @@ from identity.problems import PERMISSION_DENIED, problem_response
 # The guarded parts of the site. Everything else (the MFA pages themselves,
 # logout, password change, static files, public pages) stays reachable, so an
 # unenrolled member can always get to the enrolment page or leave.
-_GUARDED_PREFIXES = ("/portal/", "/api/")
+# Platform operators (is_staff) are held to the same rule on the admin and the
+# operator pages.
+_GUARDED_PREFIXES = ("/portal/", "/api/", "/admin/", "/anchoring/")
 
 
 def staff_needs_totp(user: object) -> bool:
-    """Whether ``user`` belongs to an organisation but has not enrolled a TOTP authenticator."""
+    """Whether ``user`` is staff (an organisation member or a platform operator) without a TOTP authenticator."""
     from allauth.mfa.models import Authenticator
 
     if not getattr(user, "is_authenticated", False):
         return False
-    if not Membership.objects.filter(user_id=user.pk).exists():  # type: ignore[attr-defined]
+    if not getattr(user, "is_staff", False) and not Membership.objects.filter(user_id=user.pk).exists():  # type: ignore[attr-defined]
         return False
     return not Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()  # type: ignore[attr-defined]
 

@@ -134,11 +134,21 @@ def test_mfa_pages_logout_and_static_stay_reachable(client: Client, registrar_a:
 
 
 @override_settings(STAFF_MFA_REQUIRED=True)
-def test_holders_and_operators_are_not_forced(client: Client, holder: Any, operator: Any) -> None:
+def test_holders_are_not_forced(client: Client, holder: Any) -> None:
     login(client, holder)
     assert client.get(PORTAL).status_code == 200
+
+
+@override_settings(STAFF_MFA_REQUIRED=True)
+def test_operators_need_totp_for_the_admin_and_operator_pages(client: Client, operator: Any) -> None:
+    from allauth.mfa.models import Authenticator
+
     login(client, operator)
-    assert client.get(PORTAL).status_code == 200
+    for path in ("/admin/", "/anchoring/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/2fa/totp/activate" in response["Location"], path
+    Authenticator.objects.create(user=operator, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client.get("/admin/").status_code == 200
 
 
 @override_settings(STAFF_MFA_REQUIRED=False)
