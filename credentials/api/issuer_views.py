@@ -597,26 +597,40 @@ class _CredentialOrTokenSchema(OpenApiSerializerFieldExtension):
         }
 
 
+def _with_schema(view: type, method: str, **schema: Any) -> type:
+    """A subclass of ``view`` whose ``method`` carries ``extend_schema(**schema)``.
+
+    For views whose own module may not depend on these serializers (identity and
+    anchoring may not import credentials); unless the view documents itself.
+    """
+    if hasattr(getattr(view, method, None), "_spectacular_annotation"):
+        return view
+    original = getattr(view, method)
+
+    def handler(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return original(self, request, *args, **kwargs)  # pragma: no cover (schema only)
+
+    handler.__name__ = method
+    return type(view.__name__, (view,), {method: extend_schema(**schema)(handler)})
+
+
 class _VerifyCredentialSchema(OpenApiViewExtension):
     target_class = "credentials.api.views.VerifyCredentialView"
 
     def view_replacement(self) -> type:
         from credentials.api.serializers import VerifyCredentialRequest
 
-        class Fixed(self.target_class):  # type: ignore[name-defined, misc]
-            @extend_schema(
-                operation_id="vcapi_credentials_verify",
-                summary="Verify a credential (VC-API)",
-                description="Runs every check; 200 when verified, 422 with the same result shape when not.",
-                request=VerifyCredentialRequest,
-                responses={200: s.VerificationResultOut, 422: s.VerificationResultOut, **_problem_responses(400, 429)},
-                tags=["vc-api"],
-                auth=[],
-            )
-            def post(self, request: Request) -> Response:
-                return super().post(request)  # pragma: no cover
-
-        return Fixed
+        return _with_schema(
+            self.target_class,
+            "post",
+            operation_id="vcapi_credentials_verify",
+            summary="Verify a credential (VC-API)",
+            description="Runs every check; 200 when verified, 422 with the same result shape when not.",
+            request=VerifyCredentialRequest,
+            responses={200: s.VerificationResultOut, 422: s.VerificationResultOut, **_problem_responses(400, 429)},
+            tags=["vc-api"],
+            auth=[],
+        )
 
 
 class _VerifyPresentationSchema(OpenApiViewExtension):
@@ -625,76 +639,59 @@ class _VerifyPresentationSchema(OpenApiViewExtension):
     def view_replacement(self) -> type:
         from credentials.api.serializers import VerifyPresentationRequest
 
-        class Fixed(self.target_class):  # type: ignore[name-defined, misc]
-            @extend_schema(
-                operation_id="vcapi_presentations_verify",
-                summary="Verify a presentation (VC-API)",
-                description="Verifies the presentation's proof (challenge, domain) and every credential in it.",
-                request=VerifyPresentationRequest,
-                responses={200: s.VerificationResultOut, 422: s.VerificationResultOut, **_problem_responses(400, 429)},
-                tags=["vc-api"],
-                auth=[],
-            )
-            def post(self, request: Request) -> Response:
-                return super().post(request)  # pragma: no cover
-
-        return Fixed
+        return _with_schema(
+            self.target_class,
+            "post",
+            operation_id="vcapi_presentations_verify",
+            summary="Verify a presentation (VC-API)",
+            description="Verifies the presentation's proof (challenge, domain) and every credential in it.",
+            request=VerifyPresentationRequest,
+            responses={200: s.VerificationResultOut, 422: s.VerificationResultOut, **_problem_responses(400, 429)},
+            tags=["vc-api"],
+            auth=[],
+        )
 
 
 class _DIDResolutionSchema(OpenApiViewExtension):
     target_class = "identity.api.views.DIDResolutionView"
 
     def view_replacement(self) -> type:
-        class Fixed(self.target_class):  # type: ignore[name-defined, misc]
-            @extend_schema(
-                operation_id="did_resolve",
-                summary="Resolve a DID",
-                description=(
-                    "A DID resolution result (`Accept: application/did+ld+json` for the bare DID document). "
-                    "The platform's own did:web DIDs are answered locally."
-                ),
-                responses={
-                    (200, "application/ld+json"): s.ResolutionResultOut,
-                    (400, "application/ld+json"): s.ResolutionResultOut,
-                    (404, "application/ld+json"): s.ResolutionResultOut,
-                },
-                tags=["did"],
-                auth=[],
-            )
-            def get(self, request: Request, did: str) -> Response:
-                return super().get(request, did)  # pragma: no cover
-
-        return Fixed
-
-
-def _annotated(view: type, method: str) -> bool:
-    """Whether the view's own code already documents ``method`` (then it is left alone)."""
-    return hasattr(getattr(view, method, None), "_spectacular_annotation")
+        return _with_schema(
+            self.target_class,
+            "get",
+            operation_id="did_resolve",
+            summary="Resolve a DID",
+            description=(
+                "A DID resolution result (`Accept: application/did+ld+json` for the bare DID document). "
+                "The platform's own did:web DIDs are answered locally."
+            ),
+            responses={
+                (200, "application/ld+json"): s.ResolutionResultOut,
+                (400, "application/ld+json"): s.ResolutionResultOut,
+                (404, "application/ld+json"): s.ResolutionResultOut,
+            },
+            tags=["did"],
+            auth=[],
+        )
 
 
 class _AnchorReceiptSchema(OpenApiViewExtension):
     target_class = "anchoring.api.views.CredentialAnchorView"
 
     def view_replacement(self) -> type:
-        if _annotated(self.target_class, "get"):
-            return self.target_class  # type: ignore[no-any-return]
-
-        class Fixed(self.target_class):  # type: ignore[name-defined, misc]
-            @extend_schema(
-                operation_id="credentials_anchor_receipt",
-                summary="Anchor receipt of a credential",
-                description=(
-                    "Open to anyone holding the credential id: `status` is `pending` until a chain reached "
-                    "finality, then `anchored` with the chain fields and the Merkle inclusion proof."
-                ),
-                responses={
-                    200: {"type": "object", "additionalProperties": True, "properties": {"status": {"type": "string"}}},
-                    **_problem_responses(404, 429),
-                },
-                tags=["anchoring"],
-                auth=[],
-            )
-            def get(self, request: Request, public_id: str) -> Response:
-                return super().get(request, public_id)  # pragma: no cover
-
-        return Fixed
+        return _with_schema(
+            self.target_class,
+            "get",
+            operation_id="credentials_anchor_receipt",
+            summary="Anchor receipt of a credential",
+            description=(
+                "Open to anyone holding the credential id: `status` is `pending` until a chain reached "
+                "finality, then `anchored` with the chain fields and the Merkle inclusion proof."
+            ),
+            responses={
+                200: {"type": "object", "additionalProperties": True, "properties": {"status": {"type": "string"}}},
+                **_problem_responses(404, 429),
+            },
+            tags=["anchoring"],
+            auth=[],
+        )
