@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from credentials import diplomas
+from credentials.bulk import bulk_insert
 from credentials.models import Batch, ClaimLink, Credential, CredentialTemplate, StatusList
 from credentials.vc import model as vc_model
 from credentials.vc import status as vc_status
@@ -316,39 +317,7 @@ def credentials_issue(
                 leaves.append((credential.public_id, credential_digest(signed)))
             from anchoring.services import anchor_leaves_enqueue
 
-            from django.db import connection
-
-            if connection.vendor == "postgresql":
-                import json
-
-                # Django 5.2 bulk-inserts through UNNEST arrays, for which psycopg
-                # escapes every quote of every JSON document in Python: a third of
-                # the worker's time in bench/issuance.py. COPY takes the JSON text as is.
-                fields = [f for f in Credential._meta.concrete_fields]
-                table = connection.ops.quote_name(Credential._meta.db_table)
-                columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-                json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-                with connection.cursor() as cur, connection.wrap_database_errors:
-                    cur.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                        [Credential._meta.db_table, Credential._meta.pk.column, len(rows)],
-                    )
-                    for credential, (pk,) in zip(rows, cur.fetchall()):
-                        credential.pk = pk
-                        credential._state.adding = False
-                        credential._state.db = connection.alias
-                    with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for credential in rows:
-                            copy.write_row(
-                                [
-                                    json.dumps(getattr(credential, f.attname), ensure_ascii=False)
-                                    if f.attname in json_fields
-                                    else getattr(credential, f.attname)
-                                    for f in fields
-                                ]
-                            )
-            else:
-                Credential.objects.bulk_create(rows, batch_size=500)
+            bulk_insert(Credential, rows)
             anchor_leaves_enqueue(leaves=leaves)
             created = {c.student_number: c for c in rows}
             audit_record(
