@@ -514,7 +514,7 @@ def claim_link_send(*, credential: Credential, actor: Actor | None = None, email
     with translation.override("en"):
         en = render_to_string("credentials/email/claim.txt", {"credential": credential, "url": claim_url(token), "link": link, "organisation_name": organisation.display_name("en"), "template_name": credential.template.name_en})
     send_mail(
-        subject=f"{organisation.display_name('zh-hans')} / {organisation.display_name('en')}: 您的证书 Your credential",
+        subject=f"{organisation.display_name('zh-hans')} / {organisation.display_name('en')}: 您的凭证 Your credential",
         message=zh + "\n\n----\n\n" + en,
         from_email=None,
         recipient_list=[address],

@@ -129,6 +129,12 @@ class ApiKey(models.Model):
     def __repr__(self) -> str:
         return f"<ApiKey {self.prefix} org={self.organisation_id}>"
 
+    @property
+    def scope_labels(self) -> list[str]:
+        """The scopes in words (translated), for pages."""
+        labels = dict(self.Scope.choices)
+        return [str(labels.get(scope, scope)) for scope in self.scopes]
+
 
 class AuditEvent(models.Model):
     """One line of an organisation's append-only audit log."""

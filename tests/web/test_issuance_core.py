@@ -283,3 +283,17 @@ def test_concurrent_issue_of_the_same_student_issues_once():
     assert not errors
     assert Credential.objects.filter(template=template).count() == 1
     assert len({r.credential.pk for r in results}) == 1
+
+
+def test_claim_email_is_plain_text_in_both_languages(org):
+    from django.core import mail
+
+    from credentials.services import claim_link_send
+
+    credential = _issue(org, email="holder@example.com").credential
+    claim_link_send(credential=credential)
+    message = mail.outbox[-1]
+    assert message.to == ["holder@example.com"]
+    assert "Bachelor's Degree" in message.body and "&#x27;" not in message.body and "&amp;" not in message.body
+    assert "http://testserver/claim/" in message.body
+    assert "清华大学" in message.body and "王小明" in message.body
