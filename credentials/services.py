@@ -24,7 +24,7 @@ from credentials.vc import status as vc_status
 from credentials.vc import verify as vc_verify
 from credentials.vc.digest import credential_digest
 from credentials.vc.suites import add_proof
-from identity.models import Organisation
+from identity.models import Organisation, OrgKey
 from identity.selectors import did_resolver, organisation_did, organisation_signer
 from identity.services import Actor, audit_record
 
@@ -276,6 +276,10 @@ def credentials_issue(
         fresh = [r for r in recipients if r["student_number"] not in existing]
         created: dict[str, Credential] = {}
         if fresh:
+            # Hold the issuing key's row until commit: marking it compromised (or
+            # rotating) waits for this chunk, so a chunk never commits credentials
+            # signed by a key that was already declared compromised when it started.
+            list(OrgKey.objects.select_for_update().filter(organisation=organisation, status=OrgKey.Status.ACTIVE).values_list("pk"))
             signer = organisation_signer(organisation)
             suite = suite_for_key(template.suite, signer.key_type.value)
             issuer = _issuer_of(organisation)

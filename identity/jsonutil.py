@@ -10,9 +10,12 @@ from typing import Any
 
 from .errors import PARSING_ERROR, VCError
 
-__all__ = ["MAX_DEPTH", "check_depth", "dumps", "loads"]
+__all__ = ["MAX_CONTAINERS", "MAX_DEPTH", "check_depth", "dumps", "loads"]
 
 MAX_DEPTH = 64
+# Objects and arrays in one document: a 20 MiB batch body of "{}," pairs would
+# otherwise become ten million dicts (gigabytes) before any view could count rows.
+MAX_CONTAINERS = 250_000
 
 
 def _reject_constant(name: str) -> Any:
@@ -118,8 +121,12 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     # guard follows sys.getrecursionlimit(), which libraries raise process-wide
     # (py_ecc, under web3, sets 100,000 on import): a 200,000-deep array would
     # then overflow the C stack and kill the process instead of raising.
-    if text.count("[") + text.count("{") > max_depth and _nests_deeper(text, max_depth):
+    containers = text.count("[") + text.count("{")
+    if containers > max_depth and _nests_deeper(text, max_depth):
         raise VCError(PARSING_ERROR, f"JSON nests deeper than {max_depth} levels")
+    # Brackets inside strings count too: an upper bound, checked at C speed.
+    if containers > MAX_CONTAINERS:
+        raise VCError(PARSING_ERROR, f"JSON holds more than {MAX_CONTAINERS} objects and arrays")
     try:
         value = json.loads(
             text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant, parse_float=_finite_float

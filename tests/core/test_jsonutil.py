@@ -78,3 +78,16 @@ def test_brackets_inside_strings_do_not_count_towards_depth() -> None:
 
     text = '{"a": "' + "[" * 500 + '{{{\\"' + '", "b": [[1]]}'
     assert loads(text)["b"] == [[1]]
+
+
+def test_a_flood_of_small_objects_is_refused_before_parsing() -> None:
+    import time
+
+    from identity.jsonutil import MAX_CONTAINERS, loads
+
+    assert len(loads("[" + ",".join(["{}"] * 50_000) + "]")) == 50_000
+    flood = "[" + ",".join(["{}"] * (MAX_CONTAINERS + 1)) + "]"
+    started = time.perf_counter()
+    with pytest.raises(VCError, match="more than"):
+        loads(flood)
+    assert time.perf_counter() - started < 0.5

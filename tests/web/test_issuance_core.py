@@ -297,3 +297,38 @@ def test_claim_email_is_plain_text_in_both_languages(org):
     assert "Bachelor's Degree" in message.body and "&#x27;" not in message.body and "&amp;" not in message.body
     assert "http://testserver/claim/" in message.body
     assert "清华大学" in message.body and "王小明" in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marking_a_key_compromised_waits_for_a_chunk_being_signed():
+    """A chunk holds its issuing key's row until commit, so a compromise (or a
+    rotation) is ordered before or after it, never in the middle."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent transactions")
+    import time
+
+    org = organisation_onboard(slug="lockorg", name_en="Lock University", name_zh="锁大学")
+    template = template_default_for_org(organisation=org)
+    fields = diplomas.recipient_validate(RECIPIENT, today=timezone.now().date())[0]
+    signed, done = threading.Event(), {}
+
+    def issue_slowly():
+        try:
+            with transaction.atomic():
+                credentials_issue(template=template, recipients=[fields], actor=Actor.system())
+                signed.set()
+                time.sleep(1.0)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=issue_slowly)
+    worker.start()
+    assert signed.wait(30)
+    started = time.monotonic()
+    org_key_mark_compromised(organisation=org, fragment="key-1", actor=Actor.system())
+    done["waited"] = time.monotonic() - started
+    worker.join()
+    assert done["waited"] >= 0.5
+    credential = Credential.objects.get(template=template)
+    assert credential.document["proof"]["verificationMethod"].endswith("#key-1")
+    assert OrgKey.objects.get(organisation=org, fragment="key-1").status == "compromised"
