@@ -273,6 +273,7 @@ CSV_EXAMPLE = {
     "date_of_award": "2024-06-30",
     "date_of_birth": "2002-03-14",
     "email": "zhangsan@example.edu.cn",
+    "holder_did": "",
 }
 
 

@@ -26,7 +26,7 @@ ACHIEVEMENT_TYPES = {
 }
 
 # The CSV columns / API fields of a recipient, in order.
-FIELDS = ("student_number", "name", "major", "honours", "gpa", "date_of_award", "date_of_birth", "email")
+FIELDS = ("student_number", "name", "major", "honours", "gpa", "date_of_award", "date_of_birth", "email", "holder_did")
 REQUIRED = ("student_number", "name", "major", "date_of_award")
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -47,6 +47,9 @@ RECIPIENT_SCHEMA: dict[str, Any] = {
         "date_of_award": _DATE,
         "date_of_birth": _DATE,
         "email": {"type": "string", "maxLength": 254, "pattern": r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$"},
+        # The holder's DID when it is known at issuance (credentialSubject.id);
+        # otherwise the holder binds a DID later, when claiming into a wallet.
+        "holder_did": {"type": "string", "maxLength": 512, "pattern": r"^did:[a-z0-9]+:[A-Za-z0-9._:%-]*[A-Za-z0-9._%-]$"},
     },
 }
 # GPA: 0–5 with up to two decimals (Chinese universities use 4- and 5-point scales).

@@ -34,6 +34,7 @@ RECIPIENT_LABELS = {
     "date_of_award": _("Date of award"),
     "date_of_birth": _("Date of birth"),
     "email": _("Holder's email"),
+    "holder_did": _("Holder's DID"),
 }
 
 RECIPIENT_HELP = {
@@ -41,6 +42,7 @@ RECIPIENT_HELP = {
     "gpa": _("Optional, 0 to 5 with up to two decimals."),
     "date_of_birth": _("Optional. Written into the credential."),
     "email": _("Optional. The holder's claim link is sent here."),
+    "holder_did": _("Optional. The credential is then bound to this DID (did:key, did:jwk or did:web)."),
 }
 
 
@@ -73,7 +75,7 @@ class RecipientForm(forms.Form):
                 label=RECIPIENT_LABELS[name],
                 help_text=RECIPIENT_HELP.get(name, ""),
                 required=name in diplomas.REQUIRED,
-                max_length=254 if name == "email" else 200,
+                max_length={"email": 254, "holder_did": 512}.get(name, 200),
                 strip=True,
                 widget=widget,
             )

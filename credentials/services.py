@@ -297,6 +297,7 @@ def credentials_issue(
                     recipient=recipient,
                     valid_from=valid_from,
                     status_entries=[_status_entry(rev_list, rev_index), _status_entry(sus_list, sus_index)],
+                    holder=recipient.get("holder_did"),
                 )
                 signed = add_proof(document, signer=signer, cryptosuite=suite, created=valid_from)
                 credential = Credential(

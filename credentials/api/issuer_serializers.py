@@ -275,6 +275,9 @@ def recipient_from_credential(credential: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(subject, dict):
         return {}
     found: dict[str, Any] = {}
+    holder = _text(subject.get("id"))
+    if holder is not None and holder.startswith("did:"):
+        found["holder_did"] = holder
     identifiers = subject.get("identifier")
     if isinstance(identifiers, dict):
         identifiers = [identifiers]
@@ -304,6 +307,7 @@ def recipient_from_credential(credential: dict[str, Any]) -> dict[str, Any]:
         "dateOfAward": "date_of_award",
         "dateOfBirth": "date_of_birth",
         "email": "email",
+        "holderDid": "holder_did",
     }
     for source, target in direct.items():
         value = subject.get(source)

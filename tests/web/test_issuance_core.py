@@ -332,3 +332,17 @@ def test_marking_a_key_compromised_waits_for_a_chunk_being_signed():
     credential = Credential.objects.get(template=template)
     assert credential.document["proof"]["verificationMethod"].endswith("#key-1")
     assert OrgKey.objects.get(organisation=org, fragment="key-1").status == "compromised"
+
+
+def test_holder_did_binds_the_credential_subject(org):
+    holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    credential = _issue(org, holder_did=holder).credential
+    assert credential.document["credentialSubject"]["id"] == holder
+    assert credential_verify(credential=credential.document).verified
+    # Without one the subject has no id (the holder binds a DID when claiming).
+    other = _issue(org, student_number="2022010099").credential
+    assert "id" not in other.document["credentialSubject"]
+    for bad in ("not-a-did", "did:key:", "did:Key:abc", "did:key:abc def", "did:key:" + "a" * 600):
+        with pytest.raises(IssueError) as info:
+            _issue(org, student_number="X1", holder_did=bad)
+        assert [e["field"] for e in info.value.errors] == ["holder_did"]

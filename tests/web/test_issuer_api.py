@@ -665,3 +665,23 @@ def test_raw_csv_with_only_valid(uni_a: Uni) -> None:
     started = uni_a.client().post("/api/v1/batches?onlyValid=true", data=data, content_type="text/csv")
     assert started.status_code == 202 and started.json()["validRows"] == 2 and started.json()["onlyValid"] is True
     assert_problem(uni_a.client().post("/api/v1/batches?onlyValid=perhaps", data=data, content_type="text/csv"), 400, "MALFORMED_VALUE_ERROR")
+
+
+def test_vcapi_issue_takes_the_holder_from_credential_subject_id(uni_a: Uni) -> None:
+    holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    body = {
+        "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {
+                "id": holder,
+                "name": "赵六",
+                "studentNumber": "H2026001",
+                "major": "化学",
+                "dateOfAward": "2026-07-01",
+            },
+        }
+    }
+    response = uni_a.client("issue").post("/credentials/issue", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["verifiableCredential"]["credentialSubject"]["id"] == holder
