@@ -210,10 +210,31 @@ def _batch_store(
     return batch
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with every NUL character of its strings (keys too) replaced by U+FFFD.
+
+    PostgreSQL cannot store U+0000 in text or jsonb: one NUL in a JSON row made the
+    whole batch a 500. Such a row has already failed validation (a NUL is a control
+    character), so the stored copy is only shown back with its errors and is never
+    signed; U+FFFD marks the spot visibly.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
 def _rows_insert(batch: Batch, validated: Sequence[tuple[dict[str, Any], list[dict[str, str]]]]) -> None:
     bulk_insert(
         BatchRow,
-        [BatchRow(batch=batch, number=n + 1, data=fields, errors=problems) for n, (fields, problems) in enumerate(validated)],
+        [
+            # Only rows with errors can hold a NUL; valid rows are stored as they are.
+            BatchRow(batch=batch, number=n + 1, data=_storable(fields) if problems else fields, errors=_storable(problems))
+            for n, (fields, problems) in enumerate(validated)
+        ],
         batch_size=2000,
     )
 

@@ -16,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from credentials import diplomas
+from credentials.api.serializers import StrictBooleanField, StrictCharField, StrictSlugField
 from credentials.models import Batch, Credential
 
 MAX_PAGE_SIZE = 100
@@ -63,7 +64,7 @@ class DocumentField(serializers.JSONField):
 class CredentialIssueRequest(serializers.Serializer):
     """``POST /api/v1/credentials``."""
 
-    template = serializers.SlugField(
+    template = StrictSlugField(
         required=False, max_length=63, help_text="Template slug; the organisation's default template when omitted."
     )
     recipient = RecipientField()
@@ -72,15 +73,15 @@ class CredentialIssueRequest(serializers.Serializer):
 class StatusChangeRequest(serializers.Serializer):
     """``POST /api/v1/credentials/{id}/revoke|suspend|reinstate``."""
 
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="Kept in the audit log.")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500, help_text="Kept in the audit log.")
 
 
 class BatchCreateRequest(serializers.Serializer):
     """``POST /api/v1/batches`` as JSON."""
 
-    template = serializers.SlugField(required=False, max_length=63, help_text="Template slug; default template when omitted.")
+    template = StrictSlugField(required=False, max_length=63, help_text="Template slug; default template when omitted.")
     rows = serializers.ListField(child=RecipientField(), allow_empty=False, help_text="One recipient object per row.")
-    onlyValid = serializers.BooleanField(
+    onlyValid = StrictBooleanField(
         required=False, default=False, help_text="Issue the valid rows even when others have errors."
     )
 
@@ -218,6 +219,30 @@ class BatchOut(serializers.Serializer):
     rowErrorCount = serializers.IntegerField()
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {
+                "type": "array",
+                "description": "The issuer API's field errors.",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["field", "message"],
+                },
+            },
+            {
+                "type": "object",
+                "additionalProperties": True,
+                "description": "The VC-API's field errors: each field's messages (nested for nested fields).",
+            },
+        ]
+    }
+)
+class ProblemErrorsField(serializers.JSONField):
+    """``errors`` of a problem: ``[{field, message}]`` (issuer API) or ``{field: [messages]}`` (VC-API, DRF's shape)."""
+
+
 class ProblemOut(serializers.Serializer):
     """RFC 9457 problem details."""
 
@@ -226,14 +251,14 @@ class ProblemOut(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField()
-    errors = RowErrorOut(many=True, required=False)
+    errors = ProblemErrorsField(required=False)
 
 
 # --------------------------------------------------------------------------- VC-API
 
 
 class VCAPIIssueOptions(serializers.Serializer):
-    template = serializers.SlugField(required=False, max_length=63, help_text="Template slug instead of the default.")
+    template = StrictSlugField(required=False, max_length=63, help_text="Template slug instead of the default.")
     recipient = RecipientField(required=False, help_text="Recipient fields; they take precedence over the mapped ones.")
 
 

@@ -31,6 +31,7 @@ from credentials.api.parsers import StrictJSONLDParser, StrictJSONParser
 from credentials.models import Batch, BatchRow, Credential, CredentialTemplate
 from credentials.problems import (
     BATCH_HAS_ERRORS,
+    PROBLEM_CONTENT_TYPE,
     INVALID_STATUS_CHANGE,
     VCProblem,
     platform_problem,
@@ -53,19 +54,27 @@ IDEMPOTENCY_KEY = "Idempotency-Key"
 # Printable ASCII without spaces at the ends, as Stripe-style clients send (a UUID, a hash).
 _IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
 ROW_ERRORS_SHOWN = 100
+# Every public id's shape (credentials.services.new_public_id; the public pages match
+# the same). Anything else is a 404 before the lookup: a NUL in a path reached
+# PostgreSQL as a text parameter and was a 500 (psycopg DataError).
+_PUBLIC_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PUBLIC_ID_PARAMETER = OpenApiParameter(
+    "public_id", str, OpenApiParameter.PATH, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The opaque public id."
+)
 
 
-def _problem_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+def _problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """Error answers as documented: problem+json, which is what api_exception_handler sends."""
     texts = {
         400: "Malformed request or invalid fields (problem+json with `errors: [{field, message}]`).",
         401: "No, malformed, unknown or revoked API key.",
         403: "The API key lacks the scope.",
         404: "No such object in this organisation (the same answer for another organisation's).",
         409: "The credential's status does not allow this change.",
-        422: "The batch has errors; nothing was issued.",
+        422: "The batch has errors; nothing was issued (BATCH_HAS_ERRORS).",
         429: "Too many requests for this API key (Retry-After).",
     }
-    return {code: OpenApiResponse(s.ProblemOut, description=texts[code]) for code in statuses}
+    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(s.ProblemOut, description=texts[code]) for code in statuses}
 
 
 def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -118,6 +127,17 @@ def _template(organisation: Organisation, slug: str | None, *, field: str = "tem
     return template
 
 
+def _query(request: Request) -> dict[str, str]:
+    """The query string as a plain mapping, for an input serializer.
+
+    Given the QueryDict itself, DRF reads ``?template=`` as "not given" (HTML form
+    rules), so an empty value slipped past fields the schema documents as
+    non-empty slugs, choices, booleans and integers; a plain mapping is checked
+    value by value. A repeated parameter counts by its last value, as before.
+    """
+    return dict(request.query_params.items())
+
+
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is None:
@@ -168,7 +188,14 @@ class IssuerAPIView(APIView):
 # --------------------------------------------------------------------------- credentials
 
 
+def _public_id(public_id: str) -> str:
+    if not _PUBLIC_ID_RE.fullmatch(public_id):
+        raise Http404
+    return public_id
+
+
 def _credential_or_404(request: Request, public_id: str) -> Credential:
+    _public_id(public_id)
     credential = selectors.credential_get_for_org(organisation=request_organisation(request), public_id=public_id)
     if credential is None:
         raise Http404
@@ -217,7 +244,7 @@ class CredentialsView(IssuerAPIView):
         tags=["credentials"],
     )
     def get(self, request: Request) -> Response:
-        query = _validated(s.CredentialFilter, request.query_params)
+        query = _validated(s.CredentialFilter, _query(request))
         qs = selectors.credential_list_for_org(
             organisation=request_organisation(request),
             status=query.get("status", ""),
@@ -295,6 +322,7 @@ class CredentialDetailView(IssuerAPIView):
         operation_id="credentials_retrieve",
         summary="Get one credential",
         description="The credential with its current status and signed document. Scope `credentials:read`.",
+        parameters=[PUBLIC_ID_PARAMETER],
         responses={200: s.CredentialOut, **_problem_responses(401, 403, 404, 429)},
         tags=["credentials"],
     )
@@ -331,6 +359,7 @@ def _status_view(action: str, summary: str, description: str) -> type[Credential
         auth=KEY_ONLY,
         summary=summary,
         description=description + " Repeating a change that already happened changes nothing. Scope `credentials:revoke`.",
+        parameters=[PUBLIC_ID_PARAMETER],
         request=s.StatusChangeRequest,
         responses={200: s.CredentialOut, **_problem_responses(400, 401, 403, 404, 409, 429)},
         tags=["credentials"],
@@ -408,8 +437,12 @@ class BatchesView(IssuerAPIView):
             "multipart/form-data": s.BatchUploadRequest,
             "text/csv": {"type": "string", "format": "binary"},
         },
-        responses={202: s.BatchOut, 422: OpenApiResponse(s.BatchOut, description="The batch has errors; nothing was issued."),
-                   **_problem_responses(400, 401, 403, 429)},
+        responses={
+            202: s.BatchOut,
+            422: OpenApiResponse(s.BatchOut, description="The batch has errors; nothing was issued."),
+            # BATCH_HAS_ERRORS: the batch validated but could not be started (no row left to issue).
+            **_problem_responses(400, 401, 403, 422, 429),
+        },
         examples=[
             OpenApiExample(
                 "Two rows",
@@ -425,9 +458,12 @@ class BatchesView(IssuerAPIView):
         actor = request_actor(request)
         body = _body(request)
         media = (request.content_type or "").split(";", 1)[0].strip().lower()
+        # Checked whatever the body: the query is documented for the operation, and a
+        # bad ?template= beside a JSON body was silently ignored.
+        query = _validated(s.BatchCSVQuery, _query(request))
         try:
             if media == "text/csv":
-                opts = _validated(s.BatchCSVQuery, request.query_params)
+                opts = query
                 template = _template(organisation, opts.get("template"))
                 batch = batches.batch_create_from_csv(
                     organisation=organisation, template=template, data=body["csv"], filename="upload.csv", actor=actor
@@ -465,11 +501,12 @@ class BatchDetailView(IssuerAPIView):
         operation_id="batches_retrieve",
         summary="Batch progress",
         description="State, counts, percent, speed, time left, and the first rows with errors. Scope `credentials:read`.",
+        parameters=[PUBLIC_ID_PARAMETER],
         responses={200: s.BatchOut, **_problem_responses(401, 403, 404, 429)},
         tags=["batches"],
     )
     def get(self, request: Request, public_id: str) -> Response:
-        batch = selectors.batch_get_for_org(organisation=request_organisation(request), public_id=public_id)
+        batch = selectors.batch_get_for_org(organisation=request_organisation(request), public_id=_public_id(public_id))
         if batch is None:
             raise Http404
         return _batch_answer(batch, status=200)
@@ -592,7 +629,12 @@ class _CredentialOrTokenSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
         return {
             "oneOf": [
-                {"type": "object", "additionalProperties": True, "description": "A JSON-LD credential or presentation with a Data Integrity proof."},
+                {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "minProperties": 1,
+                    "description": "A JSON-LD credential or presentation with a Data Integrity proof.",
+                },
                 {"type": "string", "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$", "description": "A compact VC-JWT."},
             ]
         }
@@ -666,10 +708,29 @@ class _DIDResolutionSchema(OpenApiViewExtension):
                 "A DID resolution result (`Accept: application/did+ld+json` for the bare DID document). "
                 "The platform's own did:web DIDs are answered locally."
             ),
+            parameters=[
+                OpenApiParameter(
+                    "did",
+                    str,
+                    OpenApiParameter.PATH,
+                    # DID Core §3.1 syntax, as identity.did.syntax checks it; anything else is a 400 invalidDid.
+                    pattern=r"^did:[a-z0-9]+:(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+                    description="The DID, percent-encoded once more where it holds `%` (`did:web:example.com%253A8443`).",
+                )
+            ],
             responses={
                 (200, "application/ld+json"): s.ResolutionResultOut,
-                (400, "application/ld+json"): s.ResolutionResultOut,
-                (404, "application/ld+json"): s.ResolutionResultOut,
+                (200, "application/did+ld+json"): OpenApiResponse(
+                    {"type": "object", "additionalProperties": True}, description="The bare DID document (on that Accept)."
+                ),
+                (400, "application/ld+json"): OpenApiResponse(s.ResolutionResultOut, description="invalidDid"),
+                (404, "application/ld+json"): OpenApiResponse(s.ResolutionResultOut, description="notFound"),
+                # The DID Resolution HTTP binding's statuses for these two errors.
+                (501, "application/ld+json"): OpenApiResponse(s.ResolutionResultOut, description="methodNotSupported"),
+                (502, "application/ld+json"): OpenApiResponse(
+                    s.ResolutionResultOut, description="internalError: a did:web host could not be reached or answered badly."
+                ),
+                **_problem_responses(429),
             },
             tags=["did"],
             auth=[],
@@ -684,6 +745,7 @@ class _AnchorReceiptSchema(OpenApiViewExtension):
             self.target_class,
             "get",
             operation_id="credentials_anchor_receipt",
+            parameters=[PUBLIC_ID_PARAMETER],
             summary="Anchor receipt of a credential",
             description=(
                 "Open to anyone holding the credential id: `status` is `pending` until a chain reached "

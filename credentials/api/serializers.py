@@ -13,6 +13,39 @@ from credentials.vc.verify import CHECKS
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that takes JSON strings only.
+
+    DRF's own turns a number into its text (``{"reason": 1e145}`` became the
+    reason "1e+145"); the API documents these fields as strings.
+    """
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class StrictSlugField(serializers.SlugField):
+    """A SlugField that takes JSON strings only (see :class:`StrictCharField`)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean; DRF's own also takes 0, 1, "yes", "off", ... which the schema does not allow."""
+
+    default_error_messages = {"invalid": "must be true or false"}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class CredentialOrTokenField(serializers.Field):
     """A credential or presentation: a JSON object (Data Integrity) or a compact VC-JWT.
 
@@ -44,13 +77,14 @@ class VerifyOptionsSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=list(CHECKS)),
         required=False,
         allow_empty=False,
+        min_length=1,  # says allow_empty=False in the OpenAPI schema (minItems)
         max_length=len(CHECKS),
     )
 
 
 class PresentationOptionsSerializer(VerifyOptionsSerializer):
-    challenge = serializers.CharField(required=False, allow_blank=False, max_length=1024, trim_whitespace=False)
-    domain = serializers.CharField(required=False, allow_blank=False, max_length=1024, trim_whitespace=False)
+    challenge = StrictCharField(required=False, allow_blank=False, min_length=1, max_length=1024, trim_whitespace=False)
+    domain = StrictCharField(required=False, allow_blank=False, min_length=1, max_length=1024, trim_whitespace=False)
 
 
 class VerifyCredentialRequest(serializers.Serializer):
