@@ -48,13 +48,19 @@ def _chain_entry(anchor: BatchAnchor) -> dict[str, Any]:
     }
 
 
+def _is_ref(ref: object) -> bool:
+    """Whether ``ref`` could be a leaf's ref at all (PostgreSQL refuses NUL in text,
+    so a probe with one must be a miss, not a database error)."""
+    return isinstance(ref, str) and 0 < len(ref) <= 64 and "\x00" not in ref
+
+
 def anchor_status_for(*, ref: str) -> dict[str, Any]:
     """``{ref, state, batch, chains: [{chain, chainId, state, transactionHash, blockNumber}]}``.
 
     ``state`` is pending (no batch yet), sealed, sent or confirmed (the least
     advanced chain), or unknown for a ref never enqueued.
     """
-    leaf = AnchorLeaf.objects.filter(ref=ref).only("id", "batch_id").first()
+    leaf = AnchorLeaf.objects.filter(ref=ref).only("id", "batch_id").first() if _is_ref(ref) else None
     if leaf is None:
         return {"ref": ref, "state": UNKNOWN, "batch": None, "chains": []}
     if leaf.batch_id is None:
@@ -65,7 +71,7 @@ def anchor_status_for(*, ref: str) -> dict[str, Any]:
 
 def anchor_status_for_refs(*, refs: Iterable[str]) -> dict[str, str]:
     """The overall state of each known ref (refs never enqueued are left out), in two queries."""
-    leaves = dict(AnchorLeaf.objects.filter(ref__in=list(refs)).values_list("ref", "batch_id"))
+    leaves = dict(AnchorLeaf.objects.filter(ref__in=[r for r in refs if _is_ref(r)]).values_list("ref", "batch_id"))
     per_batch: dict[int, list[str]] = {}
     for batch_id, state in BatchAnchor.objects.filter(
         batch_id__in={b for b in leaves.values() if b is not None}
@@ -94,7 +100,7 @@ def anchor_receipt_for(*, ref: str) -> dict[str, Any] | None:
     reaches finality the receipt says ``"status": "pending"`` and has no chain
     fields: a receipt never claims an anchor that is not final.
     """
-    leaf = AnchorLeaf.objects.select_related("batch").filter(ref=ref).first()
+    leaf = AnchorLeaf.objects.select_related("batch").filter(ref=ref).first() if _is_ref(ref) else None
     if leaf is None:
         return None
     receipt: dict[str, Any] = {"type": RECEIPT_TYPE, "ref": ref, "digestRule": DIGEST_RULE,

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: refuses oversized bodies with 413.
     "credentials.middleware.BodySizeLimitMiddleware",
+    # NUL in a path or query would reach PostgreSQL as a 500: refused here once.
+    "credentials.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -6,9 +6,9 @@ from typing import Any, Awaitable, Callable, MutableMapping
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
-from credentials.problems import LENGTH_REQUIRED, PAYLOAD_TOO_LARGE, is_api_path, problem_response
+from credentials.problems import BAD_REQUEST, LENGTH_REQUIRED, PAYLOAD_TOO_LARGE, is_api_path, problem_response
 from credentials.vc.errors import PARSING_ERROR
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -96,6 +96,28 @@ class BodySizeLimitMiddleware:
         if is_api_path(request.path):
             return problem_response(411, LENGTH_REQUIRED, detail)
         return HttpResponse(detail, status=411, content_type="text/plain; charset=utf-8")
+
+
+class RejectNulMiddleware:
+    """Answer 400 when the path or the query string carries a NUL character.
+
+    PostgreSQL cannot store or compare text holding NUL: any lookup with one
+    would end in a database error (a 500) instead of "not found". One check here
+    covers every view's path parameters and filters; form and JSON bodies are
+    checked by their validators.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            if is_api_path(request.path):
+                return problem_response(400, BAD_REQUEST, "the request's path or query holds a NUL character")
+            return HttpResponseBadRequest("Bad request: NUL character in the address.", content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -80,3 +80,10 @@ def test_credential_status_page_is_public(chain: Chain, client: Any) -> None:
     text = client.get("/anchoring/credentials/page-1/").content.decode()
     assert "confirmed" in text and "0x" in text
     assert client.get("/anchoring/credentials/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("ref", ["%00", "a%00b", "x" * 65])
+def test_probes_that_cannot_be_refs_are_404_not_500(client: Any, ref: str) -> None:
+    receipt = client.get(f"/api/v1/credentials/{ref}/anchor")
+    assert receipt.status_code == 404 and receipt["Content-Type"] == "application/problem+json"
+    assert client.get(f"/anchoring/credentials/{ref}/").status_code == 404

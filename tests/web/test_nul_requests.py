@@ -1,0 +1,36 @@
+"""NUL characters in addresses get a 400, never a database error (a 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.personas import *  # noqa: F403
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v/%00",
+        "/v/abc%00def.pdf",
+        "/claim/%00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "/orgs/%00/did.json",
+        "/orgs/univ-a/status/%00",
+        "/portal/univ-a/credentials/%00/",
+        "/portal/univ-a/batches/%00/",
+        "/portal/univ-a/credentials/?q=%00",
+        "/api/v1/credentials/%00",
+        "/api/v1/credentials?student_number=%00",
+        "/1.0/identifiers/did:web:%00",
+    ],
+)
+def test_nul_in_path_or_query_is_a_400(client: Any, org_a: Any, registrar_a: Any, path: str) -> None:
+    login(client, registrar_a)  # noqa: F405
+    response = client.get(path)
+    assert response.status_code == 400, (path, response.status_code)
+    if path.startswith(("/api/", "/1.0/")):
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "BAD_REQUEST"
