@@ -6,7 +6,7 @@ from typing import Any, Awaitable, Callable, MutableMapping
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from credentials.problems import BAD_REQUEST, LENGTH_REQUIRED, PAYLOAD_TOO_LARGE, is_api_path, problem_response
 from credentials.vc.errors import PARSING_ERROR
@@ -99,24 +99,27 @@ class BodySizeLimitMiddleware:
 
 
 class RejectNulMiddleware:
-    """Answer 400 when the path or the query string carries a NUL character.
+    """NUL characters in an address: 404 in the path, 400 in the query string.
 
     PostgreSQL cannot store or compare text holding NUL: any lookup with one
     would end in a database error (a 500) instead of "not found". One check here
-    covers every view's path parameters and filters; form and JSON bodies are
-    checked by their validators.
+    covers every view's path parameters and filters (form and JSON bodies are
+    checked by their validators). No object's address holds a NUL, so such a
+    path is simply not found; DID resolution keeps its own answer (invalidDid).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or "\x00" in request.META.get("QUERY_STRING", "") or any(
+        if "\x00" in request.path and not request.path.startswith("/1.0/identifiers/"):
+            raise Http404("no object has a NUL character in its address")
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             if is_api_path(request.path):
-                return problem_response(400, BAD_REQUEST, "the request's path or query holds a NUL character")
-            return HttpResponseBadRequest("Bad request: NUL character in the address.", content_type="text/plain; charset=utf-8")
+                return problem_response(400, BAD_REQUEST, "the query string holds a NUL character")
+            return HttpResponseBadRequest("Bad request: NUL character in the query.", content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

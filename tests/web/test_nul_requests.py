@@ -1,4 +1,4 @@
-"""NUL characters in addresses get a 400, never a database error (a 500)."""
+"""NUL characters in addresses get a 404 (path) or 400 (query), never a database error (a 500)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,20 @@ pytestmark = pytest.mark.django_db
         "/portal/univ-a/credentials/?q=%00",
         "/api/v1/credentials/%00",
         "/api/v1/credentials?student_number=%00",
-        "/1.0/identifiers/did:web:%00",
+        "/portal/univ-a/batches/?x%00=1",
     ],
 )
-def test_nul_in_path_or_query_is_a_400(client: Any, org_a: Any, registrar_a: Any, path: str) -> None:
+def test_nul_in_path_is_a_404_and_in_query_a_400(client: Any, org_a: Any, registrar_a: Any, path: str) -> None:
     login(client, registrar_a)  # noqa: F405
     response = client.get(path)
-    assert response.status_code == 400, (path, response.status_code)
-    if path.startswith(("/api/", "/1.0/")):
+    expected = 400 if "?" in path else 404
+    assert response.status_code == expected, (path, response.status_code)
+    if path.startswith("/api/"):
         assert response["Content-Type"] == "application/problem+json"
-        assert response.json()["code"] == "BAD_REQUEST"
+        assert response.json()["code"] == ("BAD_REQUEST" if expected == 400 else "NOT_FOUND")
+
+
+def test_did_resolution_keeps_its_own_answer_for_nul(client: Any) -> None:
+    response = client.get("/1.0/identifiers/did:web:%00")
+    assert response.status_code == 400
+    assert "invalidDid" in response.content.decode()
