@@ -2,40 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
 from anchoring.models import AnchorBatch, AnchorLeaf, AnchorSigner, BatchAnchor
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+from config.admin import ReadOnlyModelAdmin
 
 
 @admin.register(AnchorLeaf)
-class AnchorLeafAdmin(_ReadOnly):
+class AnchorLeafAdmin(ReadOnlyModelAdmin):
     list_display = ("ref", "batch", "leaf_index", "created_at")
     search_fields = ("ref",)
     exclude = ("digest", "path")
 
 
 @admin.register(AnchorBatch)
-class AnchorBatchAdmin(_ReadOnly):
+class AnchorBatchAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "size", "state", "sealed_at", "confirmed_at")
     list_filter = ("state",)
     exclude = ("root",)
 
 
 @admin.register(BatchAnchor)
-class BatchAnchorAdmin(_ReadOnly):
+class BatchAnchorAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "batch", "chain", "state", "nonce", "block_number", "signings", "reorgs", "updated_at")
     list_filter = ("chain", "state")
     # Raw bytes are shown on the operator pages as hex; the raw transaction is public
@@ -44,5 +32,5 @@ class BatchAnchorAdmin(_ReadOnly):
 
 
 @admin.register(AnchorSigner)
-class AnchorSignerAdmin(_ReadOnly):
+class AnchorSignerAdmin(ReadOnlyModelAdmin):
     list_display = ("chain", "address", "next_nonce", "last_block", "last_ok_at", "last_error_at")

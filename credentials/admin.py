@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyModelAdmin
 from credentials.models import Batch, Credential, CredentialTemplate, StatusList
 from credentials.services import organisation_onboard
 from identity.admin import MembershipInline, OrgKeyInline
@@ -110,17 +111,6 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(CredentialTemplate)
 class CredentialTemplateAdmin(admin.ModelAdmin):
     list_display = ["__str__", "kind", "name_en", "name_zh", "suite", "is_default", "active"]
@@ -141,7 +131,7 @@ class CredentialTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(_ReadOnly):
+class CredentialAdmin(ReadOnlyModelAdmin):
     list_display = ["public_id", "organisation", "template", "student_number", "recipient_name", "status", "issued_at"]
     list_filter = ["status", "organisation"]
     search_fields = ["public_id", "student_number", "recipient_name"]
@@ -161,7 +151,7 @@ class CredentialAdmin(_ReadOnly):
 
 
 @admin.register(Batch)
-class BatchAdmin(_ReadOnly):
+class BatchAdmin(ReadOnlyModelAdmin):
     list_display = ["public_id", "organisation", "template", "state", "total_rows", "issued_rows", "skipped_rows", "created_at"]
     list_filter = ["state", "organisation"]
     search_fields = ["public_id", "source_name", "organisation__slug"]
@@ -173,7 +163,7 @@ class BatchAdmin(_ReadOnly):
 
 
 @admin.register(StatusList)
-class StatusListAdmin(_ReadOnly):
+class StatusListAdmin(ReadOnlyModelAdmin):
     list_display = ["__str__", "purpose", "size", "next_index", "version", "created_at"]
     list_filter = ["purpose", "organisation"]
     fields = ["organisation", "purpose", "public_id", "size", "next_index", "version", "document_version", "created_at"]

@@ -17,6 +17,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ReadOnlyModelAdmin
 from identity.models import ApiKey, AuditEvent, Membership, OrgKey
 from identity.services import Actor, api_key_revoke, membership_remove, membership_set
 
@@ -82,7 +83,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrgKey)
-class OrgKeyAdmin(admin.ModelAdmin):
+class OrgKeyAdmin(ReadOnlyModelAdmin):
     list_display = ["__str__", "key_type", "status", "created_at", "retired_at", "compromised_at"]
     list_filter = ["status", "key_type"]
     search_fields = ["organisation__slug", "fragment"]
@@ -93,18 +94,11 @@ class OrgKeyAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("organisation").defer("sealed_private")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ReadOnlyModelAdmin):
+    # Read-only: a token is shown once, to the organisation admin who creates it in
+    # the portal; operators can only revoke.
     list_display = ["__str__", "organisation", "scopes", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["organisation"]
     search_fields = ["name", "prefix", "organisation__slug"]
@@ -116,16 +110,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).select_related("organisation", "created_by").defer("secret_hash")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # A token is shown once, to the organisation admin who creates it in the portal.
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.action(description=_("Revoke the selected API keys"), permissions=["view"])
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         count = 0
@@ -136,19 +120,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     list_display = ["at", "organisation", "actor_label", "address", "action", "object_type", "object_id"]
     list_filter = ["action", "organisation"]
     search_fields = ["actor_label", "action", "object_id", "organisation__slug"]
     date_hierarchy = "at"
     fields = ["organisation", "at", "actor_label", "address", "action", "object_type", "object_id", "details"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
