@@ -356,12 +356,17 @@ def anchor_confirm(*, anchor_id: int) -> None:
         state=State.MINED, block_number=mined.block_number, block_hash=mined.block_hash, gas_used=mined.gas_used,
         block_timestamp=block["timestamp"] if block else None, reorgs=F("reorgs") + int(reorged), updated_at=now)
     if block is not None and block["hash"] == mined.block_hash and client.finalized(mined.block_number, mined.block_hash, cfg.finality):
-        done = BatchAnchor.objects.filter(
-            pk=anchor.pk, tx_hash=tx_hash, state=State.MINED, block_hash=mined.block_hash
-        ).update(state=State.CONFIRMED, confirmed_at=now, updated_at=now)
+        # The anchor and its batch change together: a worker killed between the
+        # two would leave a batch whose anchors are all confirmed but which is
+        # never finished (nothing open is left for the beat to drive).
+        with transaction.atomic():
+            done = BatchAnchor.objects.filter(
+                pk=anchor.pk, tx_hash=tx_hash, state=State.MINED, block_hash=mined.block_hash
+            ).update(state=State.CONFIRMED, confirmed_at=now, updated_at=now)
+            if done:
+                _finish_batch(anchor.batch_id)
         if done:
             logger.info("anchor %s on %s confirmed in block %s", anchor.pk, cfg.name, mined.block_number)
-            _finish_batch(anchor.batch_id)
             _fault("after_confirm")
 
 
@@ -387,6 +392,21 @@ def anchor_progress(*, anchor_id: int) -> str:
         logger.warning("chain %s unavailable: %s", cfg.name, exc)
         _health(cfg, error=str(exc) or "unavailable")
     return BatchAnchor.objects.values_list("state", flat=True).get(pk=anchor_id)
+
+
+def anchor_batches_finish() -> int:
+    """Finish sealed batches whose anchors are all confirmed (a repair the beat runs;
+    with the confirmation and the finish in one transaction there should be none)."""
+    stuck = (
+        AnchorBatch.objects.filter(state=AnchorBatch.State.SEALED, anchors__isnull=False)
+        .exclude(anchors__state__in=OPEN_STATES)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    ids = list(stuck)
+    for batch_id in ids:
+        _finish_batch(batch_id)
+    return len(ids)
 
 
 def anchor_open_ids() -> list[int]:

@@ -19,6 +19,7 @@ def anchor_seal() -> list[int]:
 @shared_task(name="anchoring.tick", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def anchor_tick() -> int:
     """Queue one progress task per anchor not yet confirmed (driven by beat)."""
+    services.anchor_batches_finish()
     ids = services.anchor_open_ids()
     for anchor_id in ids:
         anchor_progress.delay(anchor_id)

@@ -51,3 +51,20 @@ def test_issued_diploma_is_anchored_and_checked_on_chain(chain: Chain, client: A
     credential.document["credentialSubject"]["name"] = "别人"
     altered = credential_anchor_verify(credential=credential)
     assert altered[0]["verified"] is False and altered[0]["error"]["code"] == "ANCHOR_DIGEST_MISMATCH"
+
+
+def test_a_batch_left_unfinished_by_a_killed_worker_is_finished_by_the_beat(chain: Chain) -> None:
+    """Seen once in CI before the fix: the worker died between confirming the last
+    anchor and finishing its batch; nothing was open any more, so nothing moved."""
+    from anchoring import tasks
+    from anchoring.models import AnchorBatch, BatchAnchor
+
+    services.anchor_leaves_enqueue(leaves=[(f"u{i}", bytes([i]) * 32) for i in range(1, 4)])
+    batch = services.anchor_batch_seal(max_age_seconds=0)
+    drive()
+    assert AnchorBatch.objects.get(pk=batch.pk).state == AnchorBatch.State.CONFIRMED
+    # The state such a kill left behind.
+    AnchorBatch.objects.filter(pk=batch.pk).update(state=AnchorBatch.State.SEALED, confirmed_at=None)
+    assert not BatchAnchor.objects.filter(batch=batch).exclude(state=BatchAnchor.State.CONFIRMED).exists()
+    tasks.anchor_tick()
+    assert AnchorBatch.objects.get(pk=batch.pk).state == AnchorBatch.State.CONFIRMED
