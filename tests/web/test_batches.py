@@ -466,6 +466,9 @@ def test_resume_skips_a_batch_a_live_worker_holds(org_a: Any, template: Any, act
         try:
             other.execute("SELECT pg_advisory_lock(%s, %s)", [batches._RunLock.NAMESPACE, batch.pk])
             assert batches.batches_resume() == 0  # a live worker holds it
+            # Released explicitly: a closed session's locks go only when its
+            # server process has exited, a moment later (the test once raced it).
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", [batches._RunLock.NAMESPACE, batch.pk])
         finally:
             other.close()
         assert batches.batches_resume() == 1
