@@ -24,6 +24,7 @@ from anchoring.chains import ChainConfig, chain_client
 from anchoring.chains.evm import Broadcast, ChainUnavailable, address_of, anchored_logs
 from anchoring.merkle import DIGEST_SIZE, MerkleTree
 from anchoring.models import AnchorBatch, AnchorLeaf, AnchorSigner, BatchAnchor
+from config.env import secret_file
 
 logger = logging.getLogger(__name__)
 
@@ -418,13 +419,5 @@ def anchor_signer_key_write(*, path: Path) -> str:
     """Create a new random signer key file (mode 0600) unless it exists; return its address."""
     import secrets
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write("0x" + secrets.token_hex(32) + "\n")
-    key = bytes.fromhex(path.read_text(encoding="ascii").strip().removeprefix("0x"))
-    return address_of(key)
+    key = secret_file(path, lambda: "0x" + secrets.token_hex(32) + "\n")
+    return address_of(bytes.fromhex(key.removeprefix("0x")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,3 +90,23 @@ def env_rate(name: str, default: str) -> str:
     if not _RATE.fullmatch(raw):
         raise ImproperlyConfigured(f"{name} must look like 120/minute (per second, minute, hour or day), got {raw!r}")
     return raw
+
+
+def secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in ``path``, written once from ``make()`` (mode 0600) if absent.
+
+    O_EXCL: two processes starting together (xdist, runserver's reloader, the
+    worker beside the web server) must not each write a different secret.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(make())
+    value = path.read_text(encoding="ascii").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{path} is empty; delete it to generate a new secret")
+    return value

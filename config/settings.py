@@ -8,7 +8,6 @@ SECRET_KEY is required and the HTTPS protections are on by default, so that
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_secret, env_str, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -26,20 +25,7 @@ DEBUG = env_bool("DEBUG", False)
 
 def _local_secret_key(path: Path, *, nbytes: int = 64) -> str:
     """Read, or create once, a development secret kept outside the repository."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: two processes starting together (xdist, runserver's reloader)
-        # must not each write a different key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(nbytes))
-    key = path.read_text(encoding="ascii").strip()
-    if not key:
-        raise ImproperlyConfigured(f"{path} is empty; delete it to generate a new key")
-    return key
+    return secret_file(path, lambda: secrets.token_urlsafe(nbytes))
 
 
 SECRET_KEY = env_secret("SECRET_KEY")
